@@ -1,0 +1,39 @@
+#pragma once
+/// \file
+/// \brief The StRegA post-processing chain: Otsu over the volume, per-slice area opening, brain-mask gating,
+/// lesion components.
+
+#include "strega/core/ProgressScope.h"
+#include "strega/postprocess/Finding.h"
+
+#include <optional>
+#include <vector>
+
+namespace strega::postprocess {
+
+/// \brief Options of postprocess() (METHOD.md §5).
+struct PostprocessOptions {
+  /// Use this threshold instead of Otsu's.
+  std::optional<double> fixedThreshold;
+  /// Compute Otsu only over voxels inside the brain mask (true) or the whole volume as the reference did (false).
+  bool otsuInsideBrain = false;
+  int otsuBins = 256;
+  /// Per-slice area opening: components smaller than this (mm²) are removed; 256 mm² = 256 px at 1 mm².
+  double minAreaMm2 = 256.0;
+};
+
+/// \brief Result of postprocess(): the final mask on the score map's grid and its findings.
+struct PostprocessResult {
+  Mask mask;
+  LabelMap components;   ///< component ids of the findings
+  double threshold = 0.0;
+  std::vector<Finding> findings;
+  std::size_t removedByOpening = 0;
+  std::size_t removedByGate = 0;
+};
+
+/// score -> threshold -> area opening -> gate by `brain` -> components. `brain` on the same grid as `score`.
+PostprocessResult postprocess(const ImageF& score, const Mask& brain, const PostprocessOptions& options = {},
+                              ProgressScope* progress = nullptr);
+
+} // namespace strega::postprocess

@@ -1,0 +1,152 @@
+#include "strega/core/Error.h"
+#include "strega/postprocess/Postprocess.h"
+#include "strega/postprocess/Residual.h"
+#include "strega/postprocess/Threshold.h"
+
+#include <gtest/gtest.h>
+
+using namespace strega;
+using namespace strega::postprocess;
+
+namespace {
+ImageGeometry grid(Size3 size, Vec3 spacing = {1, 1, 1}) {
+  ImageGeometry g;
+  g.size = size;
+  g.spacingMm = spacing;
+  return g;
+}
+void fillBox(ImageF& v, Size3 lo, Size3 hi, float value) {
+  for (std::size_t k = lo[2]; k < hi[2]; ++k)
+    for (std::size_t j = lo[1]; j < hi[1]; ++j)
+      for (std::size_t i = lo[0]; i < hi[0]; ++i) v.at(i, j, k) = value;
+}
+} // namespace
+
+TEST(Residual, PositiveOnlyAndSaturation_ReferenceRule) {
+  ImageF x(grid({4, 1, 1}), 0.5f), xhat(grid({4, 1, 1}), 0.5f);
+  xhat[0] = 0.4f;  // negative difference -> 0
+  xhat[1] = 0.6f;  // +0.1 kept
+  xhat[2] = 0.75f; // +0.25 > 0.2 -> 1
+  const ImageF r = residualMap(x, xhat);
+  EXPECT_FLOAT_EQ(r[0], 0.0f);
+  EXPECT_NEAR(r[1], 0.1f, 1e-6);
+  EXPECT_FLOAT_EQ(r[2], 1.0f);
+  EXPECT_FLOAT_EQ(r[3], 0.0f);
+  ResidualOptions absolute;
+  absolute.positiveOnly = false;
+  absolute.saturateAbove = 0.0;
+  EXPECT_NEAR(residualMap(x, xhat, absolute)[0], 0.1f, 1e-6);
+}
+
+TEST(Residual, DifferentGrids_Throws) {
+  EXPECT_THROW(residualMap(ImageF(grid({2, 2, 2})), ImageF(grid({2, 2, 3}))), Error);
+}
+
+TEST(Otsu, TwoPopulations_ThresholdSeparatesThem) {
+  ImageF v(grid({10, 10, 1}), 0.1f);
+  fillBox(v, {0, 0, 0}, {10, 3, 1}, 0.9f); // 30 voxels at 0.9, 70 at 0.1
+  const double t = otsuThreshold(v, nullptr, 256);
+  EXPECT_GT(t, 0.1);
+  EXPECT_LT(t, 0.9);
+  // skimage bins [0.1, 0.9] into 256; the best split is the first bin: its centre.
+  EXPECT_NEAR(t, 0.1 + 0.5 * 0.8 / 256, 1e-6); // float voxels
+  const Mask m = thresholdAbove(v, t);
+  std::size_t count = 0;
+  for (auto b : m.voxels()) count += b;
+  EXPECT_EQ(count, 30u);
+}
+
+TEST(Otsu, ConstantMap_ReturnsValueAndNothingAbove) {
+  ImageF v(grid({3, 3, 3}), 0.4f);
+  EXPECT_FLOAT_EQ(otsuThreshold(v), 0.4f);
+  Mask none(grid({3, 3, 3}), 0);
+  EXPECT_THROW(otsuThreshold(v, &none), Error);
+}
+
+TEST(AreaOpening, RemovesSmallComponentsPerSlice_InMm2) {
+  Mask m(grid({40, 40, 2}, {0.5, 0.5, 3.0}), 0);
+  // slice 0: a 20x20 px square = 100 mm^2 (removed at 64 mm^2? no: kept) and a 10x10 px square = 25 mm^2 (removed)
+  for (int j = 0; j < 20; ++j)
+    for (int i = 0; i < 20; ++i) m.at(i, j, 0) = 1;
+  for (int j = 25; j < 35; ++j)
+    for (int i = 25; i < 35; ++i) m.at(i, j, 0) = 1;
+  // slice 1: two diagonal-touching pixels are two 4-connected components of 0.25 mm^2 each
+  m.at(30, 30, 1) = 1;
+  m.at(31, 31, 1) = 1;
+  const std::size_t removed = areaOpeningPerSlice(m, 64.0);
+  EXPECT_EQ(removed, 3u);
+  EXPECT_EQ(m.at(0, 0, 0), 1);
+  EXPECT_EQ(m.at(19, 19, 0), 1);
+  EXPECT_EQ(m.at(30, 30, 0), 0);
+  EXPECT_EQ(m.at(30, 30, 1), 0);
+}
+
+TEST(AreaOpening, Cancelled_Throws) {
+  Mask m(grid({4, 4, 4}), 1);
+  RecordingProgressSink sink;
+  CancelToken token;
+  ProgressScope scope(sink, "opening", token);
+  token.requestCancel();
+  EXPECT_THROW(areaOpeningPerSlice(m, 1.0, &scope), Cancelled);
+}
+
+TEST(Components, TwoBlobs_SortedBySizeWithMeasurements) {
+  ImageGeometry g = grid({20, 20, 20}, {1.0, 1.0, 2.0});
+  g.originMm = {-10, -10, 0};
+  Mask m(g, 0);
+  ImageF score(g, 0.0f);
+  for (int k = 2; k < 4; ++k)
+    for (int j = 2; j < 4; ++j)
+      for (int i = 2; i < 4; ++i) {
+        m.at(i, j, k) = 1; // 8 voxels
+        score.at(i, j, k) = 0.5f;
+      }
+  for (int k = 10; k < 13; ++k)
+    for (int j = 10; j < 13; ++j)
+      for (int i = 10; i < 13; ++i) {
+        m.at(i, j, k) = 1; // 27 voxels
+        score.at(i, j, k) = 0.25f;
+      }
+  score.at(11, 11, 11) = 0.75f;
+  LabelMap labels;
+  const auto findings = findComponents(m, score, &labels);
+  ASSERT_EQ(findings.size(), 2u);
+  EXPECT_EQ(findings[0].voxelCount, 27u);
+  EXPECT_DOUBLE_EQ(findings[0].volumeMl, 27 * 2.0 / 1000.0);
+  EXPECT_DOUBLE_EQ(findings[0].centroidVoxel[0], 11.0);
+  EXPECT_DOUBLE_EQ(findings[0].centroidMm[0], 1.0);
+  EXPECT_DOUBLE_EQ(findings[0].centroidMm[2], 22.0);
+  EXPECT_DOUBLE_EQ(findings[0].peakScore, 0.75);
+  EXPECT_EQ(findings[0].boundingBoxMin, (Size3{10, 10, 10}));
+  EXPECT_EQ(findings[0].boundingBoxMax, (Size3{12, 12, 12}));
+  EXPECT_EQ(findings[1].voxelCount, 8u);
+  EXPECT_EQ(labels.at(2, 2, 2), 2);
+  EXPECT_EQ(labels.at(11, 11, 11), 1);
+
+  LabelMap atlas(g, 0);
+  atlas.setLabelName(7, "Frontal Pole");
+  for (int i = 0; i < 20; ++i) atlas.at(i, 11, 11) = 7;
+  auto named = findings;
+  nameRegions(named, labels, atlas);
+  EXPECT_EQ(named[0].region, "Frontal Pole");
+  EXPECT_EQ(named[1].region, "outside atlas labels");
+}
+
+TEST(Postprocess, Chain_ThresholdOpeningGate) {
+  const ImageGeometry g = grid({40, 40, 3});
+  ImageF score(g, 0.0f);
+  fillBox(score, {5, 5, 0}, {25, 25, 3}, 1.0f);   // 400 px per slice: survives 256 mm^2
+  fillBox(score, {30, 30, 0}, {35, 35, 3}, 1.0f); // 25 px per slice: removed by the opening
+  Mask brain(g, 1);
+  for (int j = 0; j < 40; ++j)
+    for (int i = 0; i < 40; ++i) brain.at(i, j, 2) = 0; // top slice outside the brain
+  const auto result = strega::postprocess::postprocess(score, brain);
+  EXPECT_GT(result.threshold, 0.0);
+  EXPECT_LT(result.threshold, 1.0);
+  EXPECT_EQ(result.removedByOpening, 3u);
+  EXPECT_EQ(result.removedByGate, 400u);
+  ASSERT_EQ(result.findings.size(), 1u);
+  EXPECT_EQ(result.findings[0].voxelCount, 800u);
+  EXPECT_EQ(result.mask.at(10, 10, 2), 0);
+  EXPECT_EQ(result.mask.at(10, 10, 1), 1);
+}
