@@ -99,7 +99,8 @@ int main(int argc, char** argv) {
   if (std::system("command -v dcm2niix > /dev/null 2>&1") == 0) {
     const fs::path out = fs::temp_directory_path() / ("strega-dicom-bench-out-" + std::to_string(::getpid()));
     fs::create_directories(out);
-    const std::string command = "dcm2niix -z n -f out -o '" + out.string() + "' '" + folder.string() + "' > /dev/null 2>&1";
+    const std::string command =
+      "dcm2niix -z n -f out -o '" + out.string() + "' '" + folder.string() + "' > /dev/null 2>&1";
     dcm2niix = medianSeconds(std::min(runs, 3), [&] { std::system(command.c_str()); });
     fs::remove_all(out);
   }
@@ -114,7 +115,6 @@ int main(int argc, char** argv) {
   if (dcm2niix > 0.0)
     std::printf("  dcm2niix -z n, same folder         %8.3f s  (StRegA load / dcm2niix = %.2f)\n", dcm2niix,
                 load / dcm2niix);
-  if (!scratch.empty())
-    fs::remove_all(scratch);
+  if (!scratch.empty()) fs::remove_all(scratch);
   return 0;
 }

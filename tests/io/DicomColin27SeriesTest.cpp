@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -41,7 +42,8 @@ std::map<std::string, std::vector<double>> parseGeometry(const std::string& text
 
 void writeRawWithGeometry(const ImageF& image, const fs::path& raw, const fs::path& geometryFile) {
   std::ofstream out(raw, std::ios::binary);
-  out.write(reinterpret_cast<const char*>(image.data()), static_cast<std::streamsize>(image.voxelCount() * sizeof(float)));
+  out.write(reinterpret_cast<const char*>(image.data()),
+            static_cast<std::streamsize>(image.voxelCount() * sizeof(float)));
   const ImageGeometry& g = image.geometry();
   std::ofstream geometry(geometryFile);
   geometry << std::setprecision(17) << "size " << g.size[0] << " " << g.size[1] << " " << g.size[2] << "\n"
@@ -53,11 +55,13 @@ void writeRawWithGeometry(const ImageF& image, const fs::path& raw, const fs::pa
   geometry << "\n";
 }
 
+/// strega-cli: $STREGA_CLI when set, else the one built beside this test.
 fs::path cliBinary() {
+  if (const char* fromEnvironment = std::getenv("STREGA_CLI"); fromEnvironment != nullptr && *fromEnvironment != 0)
+    return fromEnvironment;
   for (const char* relative : {"app/cli/strega-cli", "bin/strega-cli"}) {
     const fs::path candidate = fs::path(STREGA_BINARY_DIR) / relative;
-    if (fs::exists(candidate))
-      return candidate;
+    if (fs::exists(candidate)) return candidate;
   }
   return {};
 }
@@ -70,10 +74,8 @@ struct Variant {
 class DicomColin27Series : public ::testing::TestWithParam<Variant> {
 protected:
   void SetUp() override {
-    if (test::pythonWithPydicom().empty())
-      GTEST_SKIP() << "no python3 with pydicom/nibabel/numpy";
-    if (!fs::exists(kColin27))
-      GTEST_SKIP() << "mricron-data (Colin27) is not installed";
+    if (test::pythonWithPydicom().empty()) GTEST_SKIP() << "no python3 with pydicom/nibabel/numpy";
+    if (!fs::exists(kColin27)) GTEST_SKIP() << "mricron-data (Colin27) is not installed";
   }
 };
 
@@ -84,8 +86,8 @@ TEST_P(DicomColin27Series, Read_SeriesWrittenByPydicom_MatchesDcm2niixInWorldCoo
   const std::string python = test::pythonWithPydicom();
   std::string truthText;
   ASSERT_EQ(test::runCommand(python + " " + test::shellQuote((test::toolsFolder() / "make_dicom_series.py").string()) +
-                                 " " + test::shellQuote(kColin27.string()) + " " + test::shellQuote(series.string()) +
-                                 " " + variant.generatorOptions,
+                               " " + test::shellQuote(kColin27.string()) + " " + test::shellQuote(series.string()) +
+                               " " + variant.generatorOptions,
                              &truthText),
             0);
   const auto truth = parseGeometry(truthText);
@@ -123,14 +125,15 @@ TEST_P(DicomColin27Series, Read_SeriesWrittenByPydicom_MatchesDcm2niixInWorldCoo
   const fs::path raw = work.path() / "ours.raw";
   const fs::path geometry = work.path() / "ours.txt";
   writeRawWithGeometry(loaded.image, raw, geometry);
-  const std::string compare = python + " " + test::shellQuote((test::toolsFolder() / "compare_with_nifti.py").string()) +
-                              " " + test::shellQuote(referenceNifti.string());
+  const std::string compare = python + " " +
+                              test::shellQuote((test::toolsFolder() / "compare_with_nifti.py").string()) + " " +
+                              test::shellQuote(referenceNifti.string());
   std::string report;
-  EXPECT_EQ(test::runCommand(compare + " --raw " + test::shellQuote(raw.string()) + " " +
-                                 test::shellQuote(geometry.string()),
-                             &report),
-            0)
-      << report;
+  EXPECT_EQ(
+    test::runCommand(compare + " --raw " + test::shellQuote(raw.string()) + " " + test::shellQuote(geometry.string()),
+                     &report),
+    0)
+    << report;
   std::cout << variant.name << " vs dcm2niix (in-process read):\n" << report;
 
   // The same through the command line, when strega-cli is built: `strega-cli convert SERIES out.nii.gz`.
@@ -142,7 +145,7 @@ TEST_P(DicomColin27Series, Read_SeriesWrittenByPydicom_MatchesDcm2niixInWorldCoo
   const fs::path converted = work.path() / "strega.nii.gz";
   std::string cliOutput;
   const int status = test::runCommand(test::shellQuote(cli.string()) + " convert " + test::shellQuote(series.string()) +
-                                          " " + test::shellQuote(converted.string()) + " 2>&1",
+                                        " " + test::shellQuote(converted.string()) + " 2>&1",
                                       &cliOutput);
   ASSERT_EQ(status, 0) << cliOutput;
   report.clear();

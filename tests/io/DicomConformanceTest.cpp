@@ -39,28 +39,26 @@ std::vector<TestFile> collectTestFiles(const fs::path& scratch) {
   const auto add = [&](const fs::path& file, const std::string& name) {
     TestFile entry{name, file, file};
     if (file.extension() == ".gz") {
-      entry.readable = scratch / (std::to_string(files.size()) + "_" + file.stem().string());
-      test::runCommand("gzip -dc " + test::shellQuote(file.string()) + " > " + test::shellQuote(entry.readable.string()) +
-                       " 2>/dev/null");
+      fs::create_directories(scratch / std::to_string(files.size()));
+      entry.readable = scratch / std::to_string(files.size()) / file.stem();
+      test::runCommand("gzip -dc " + test::shellQuote(file.string()) + " > " +
+                       test::shellQuote(entry.readable.string()) + " 2>/dev/null");
     }
     files.push_back(entry);
   };
   std::error_code ec;
   if (fs::is_directory(kPydicomFiles)) {
     for (const auto& entry : fs::recursive_directory_iterator(kPydicomFiles, ec)) {
-      if (entry.is_regular_file())
-        add(entry.path(), "pydicom/" + fs::relative(entry.path(), kPydicomFiles).string());
+      if (entry.is_regular_file()) add(entry.path(), "pydicom/" + fs::relative(entry.path(), kPydicomFiles).string());
     }
   }
-  for (const auto& [folder, prefix] : {std::pair{kNibabelFiles, "nibabel/tests/data/"},
-                                       std::pair{kNicomFiles, "nibabel/nicom/tests/data/"}}) {
-    if (!fs::is_directory(folder))
-      continue;
+  for (const auto& [folder, prefix] :
+       {std::pair{kNibabelFiles, "nibabel/tests/data/"}, std::pair{kNicomFiles, "nibabel/nicom/tests/data/"}}) {
+    if (!fs::is_directory(folder)) continue;
     for (const auto& entry : fs::directory_iterator(folder, ec)) {
       const std::string name = entry.path().filename().string();
       const bool nicom = folder == kNicomFiles;
-      if (entry.is_regular_file() && (nicom || entry.path().extension() == ".dcm"))
-        add(entry.path(), prefix + name);
+      if (entry.is_regular_file() && (nicom || entry.path().extension() == ".dcm")) add(entry.path(), prefix + name);
     }
   }
   std::sort(files.begin(), files.end(), [](const TestFile& a, const TestFile& b) { return a.name < b.name; });
@@ -98,53 +96,47 @@ struct MustLoad {
 };
 
 const std::vector<MustLoad> kMustLoad = {
-    {"pydicom/MR_small.dcm", ""},
-    {"pydicom/MR_small_RLE.dcm", ""},
-    {"pydicom/MR_small_bigendian.dcm", ""},
-    {"pydicom/MR_small_expb.dcm", ""},
-    {"pydicom/MR_small_implicit.dcm", ""},
-    {"pydicom/MR_small_jpeg_ls_lossless.dcm", "pydicom/MR_small.dcm"},
-    {"pydicom/MR_small_padded.dcm", ""},
-    {"pydicom/CT_small.dcm", ""},
-    {"pydicom/JPEG-lossy.dcm", "dcmdjpeg"},
-    {"pydicom/JPGExtended.dcm", "dcmdjpeg"},
-    {"pydicom/image_dfl.dcm", ""},
-    {"pydicom/zipMR.gz", ""},
-    {"pydicom/rtdose.dcm", ""},
-    {"pydicom/rtdose_1frame.dcm", ""},
-    {"pydicom/rtdose_expb.dcm", ""},
-    {"pydicom/rtdose_expb_1frame.dcm", ""},
-    {"pydicom/rtdose_rle.dcm", ""},
-    {"pydicom/rtdose_rle_1frame.dcm", ""},
-    {"pydicom/dicomdirtests/77654033/CR1/6154", ""},
-    {"pydicom/dicomdirtests/77654033/CT2/17106", ""},
-    {"pydicom/dicomdirtests/98892001/CT5N/2062", ""},
-    {"pydicom/dicomdirtests/98892003/MR1/4919", ""},
-    {"pydicom/dicomdirtests/98892003/MR700/4467", ""},
-    {"nibabel/tests/data/0.dcm", ""},
-    {"nibabel/tests/data/1.dcm", ""},
-    {"nibabel/nicom/tests/data/0.dcm", ""},
-    {"nibabel/nicom/tests/data/1.dcm", ""},
-    {"nibabel/nicom/tests/data/decimal_rescale.dcm", ""},
-    {"nibabel/nicom/tests/data/siemens_dwi_0.dcm.gz", ""},
-    {"nibabel/nicom/tests/data/siemens_dwi_1000.dcm.gz", ""},
-    {"nibabel/nicom/tests/data/philips_mprage.dcm.gz", ""},
+  {"pydicom/MR_small.dcm", ""},
+  {"pydicom/MR_small_RLE.dcm", ""},
+  {"pydicom/MR_small_bigendian.dcm", ""},
+  {"pydicom/MR_small_expb.dcm", ""},
+  {"pydicom/MR_small_implicit.dcm", ""},
+  {"pydicom/MR_small_jpeg_ls_lossless.dcm", "pydicom/MR_small.dcm"},
+  {"pydicom/MR_small_padded.dcm", ""},
+  {"pydicom/CT_small.dcm", ""},
+  {"pydicom/JPEG-lossy.dcm", "dcmdjpeg"},
+  {"pydicom/JPGExtended.dcm", "dcmdjpeg"},
+  {"pydicom/image_dfl.dcm", ""},
+  {"pydicom/zipMR.gz", ""},
+  {"pydicom/rtdose.dcm", ""},
+  {"pydicom/rtdose_1frame.dcm", ""},
+  {"pydicom/rtdose_expb.dcm", ""},
+  {"pydicom/rtdose_expb_1frame.dcm", ""},
+  {"pydicom/rtdose_rle.dcm", ""},
+  {"pydicom/rtdose_rle_1frame.dcm", ""},
+  {"pydicom/dicomdirtests/77654033/CR1/6154", ""},
+  {"pydicom/dicomdirtests/77654033/CT2/17106", ""},
+  {"pydicom/dicomdirtests/98892001/CT5N/2062", ""},
+  {"pydicom/dicomdirtests/98892003/MR1/4919", ""},
+  {"pydicom/dicomdirtests/98892003/MR700/4467", ""},
+  {"nibabel/tests/data/0.dcm", ""},
+  {"nibabel/tests/data/1.dcm", ""},
+  {"nibabel/nicom/tests/data/0.dcm", ""},
+  {"nibabel/nicom/tests/data/1.dcm", ""},
+  {"nibabel/nicom/tests/data/decimal_rescale.dcm", ""},
+  {"nibabel/nicom/tests/data/siemens_dwi_0.dcm.gz", ""},
+  {"nibabel/nicom/tests/data/siemens_dwi_1000.dcm.gz", ""},
+  {"nibabel/nicom/tests/data/philips_mprage.dcm.gz", ""},
 };
 
 /// Files that must be refused, with a word the reason must contain.
 const std::vector<std::pair<std::string, std::string>> kMustRefuse = {
-    {"pydicom/waveform_ecg.dcm", "no image"},
-    {"pydicom/MR_truncated.dcm", "truncated"},
-    {"pydicom/rtplan_truncated.dcm", ""},
-    {"pydicom/rtplan.dcm", "no image"},
-    {"pydicom/JPEG2000.dcm", "JPEG 2000"},
-    {"pydicom/MR_small_jp2klossless.dcm", "JPEG 2000"},
-    {"pydicom/693_J2KI.dcm", "JPEG 2000"},
-    {"pydicom/SC_rgb_rle.dcm", "colour"},
-    {"pydicom/ExplVR_BigEnd.dcm", "colour"},
-    {"pydicom/liver_1frame.dcm", "SEG"},
-    {"pydicom/dicomdirtests/DICOMDIR", "DICOMDIR"},
-    {"pydicom/README.txt", "not a readable DICOM"},
+  {"pydicom/waveform_ecg.dcm", "no image"},       {"pydicom/MR_truncated.dcm", "truncated"},
+  {"pydicom/rtplan_truncated.dcm", ""},           {"pydicom/rtplan.dcm", "no image"},
+  {"pydicom/JPEG2000.dcm", "JPEG 2000"},          {"pydicom/MR_small_jp2klossless.dcm", "JPEG 2000"},
+  {"pydicom/693_J2KI.dcm", "JPEG 2000"},          {"pydicom/SC_rgb_rle.dcm", "colour"},
+  {"pydicom/ExplVR_BigEnd.dcm", "colour"},        {"pydicom/liver_1frame.dcm", "SEG"},
+  {"pydicom/dicomdirtests/DICOMDIR", "DICOMDIR"}, {"pydicom/README.txt", "not a readable DICOM"},
 };
 
 class DicomConformance : public ::testing::Test {
@@ -163,8 +155,7 @@ protected:
   }
   static const TestFile* find(const std::string& name) {
     for (const TestFile& f : *s_files) {
-      if (f.name == name)
-        return &f;
+      if (f.name == name) return &f;
     }
     return nullptr;
   }
@@ -178,14 +169,18 @@ std::vector<TestFile>* DicomConformance::s_files = nullptr;
 std::map<std::string, Outcome>* DicomConformance::s_outcomes = nullptr;
 
 TEST_F(DicomConformance, Read_EveryPydicomAndNibabelFile_LoadsOrRefusesWithReason) {
-  if (s_files->empty())
-    GTEST_SKIP() << "python3-pydicom / python3-nibabel test files are not installed";
+  if (s_files->empty()) GTEST_SKIP() << "python3-pydicom / python3-nibabel test files are not installed";
   std::size_t loaded = 0;
-  std::cout << "\n" << std::left << std::setw(62) << "file" << std::setw(9) << "outcome" << "detail\n";
+  int width = 4;
+  for (const TestFile& file : *s_files)
+    width = std::max(width, static_cast<int>(file.name.size()) + 2);
+  std::cout << "\n"
+            << std::left << std::setw(width) << "file" << std::setw(9) << "outcome"
+            << "detail\n";
   for (const TestFile& file : *s_files) {
     const Outcome& outcome = s_outcomes->at(file.name);
     loaded += outcome.loaded ? 1 : 0;
-    std::cout << std::left << std::setw(62) << file.name << std::setw(9) << (outcome.loaded ? "LOADED" : "refused")
+    std::cout << std::left << std::setw(width) << file.name << std::setw(9) << (outcome.loaded ? "LOADED" : "refused")
               << outcome.summary << "\n";
     EXPECT_FALSE(outcome.summary.empty()) << file.name;
     if (!outcome.loaded) {
@@ -205,16 +200,14 @@ TEST_F(DicomConformance, Read_EveryPydicomAndNibabelFile_LoadsOrRefusesWithReaso
 }
 
 TEST_F(DicomConformance, Read_PlainMrCtImages_LoadWithPydicomValues) {
-  if (s_files->empty())
-    GTEST_SKIP() << "python3-pydicom / python3-nibabel test files are not installed";
+  if (s_files->empty()) GTEST_SKIP() << "python3-pydicom / python3-nibabel test files are not installed";
   for (const MustLoad& item : kMustLoad) {
     const TestFile* file = find(item.name);
     ASSERT_NE(file, nullptr) << item.name << " is missing from the installed test set";
     EXPECT_TRUE(s_outcomes->at(item.name).loaded) << item.name << ": " << s_outcomes->at(item.name).summary;
   }
   const std::string& python = test::pythonWithPydicom();
-  if (python.empty())
-    GTEST_SKIP() << "no python3 with pydicom/nibabel/numpy: values not compared";
+  if (python.empty()) GTEST_SKIP() << "no python3 with pydicom/nibabel/numpy: values not compared";
 
   // One helper run for all files: reference values of each file (or of its reference twin).
   TempDir scratch("strega-dicom-reference");
@@ -225,8 +218,7 @@ TEST_F(DicomConformance, Read_PlainMrCtImages_LoadWithPydicomValues) {
     const TestFile* file = find(item.name);
     fs::path source = file->readable;
     if (item.referenceFrom == "dcmdjpeg") {
-      if (!test::haveProgram("dcmdjpeg"))
-        continue;
+      if (!test::haveProgram("dcmdjpeg")) continue;
       source = scratch.path() / (std::to_string(compared.size()) + "_decompressed.dcm");
       if (test::runCommand("dcmdjpeg " + test::shellQuote(file->readable.string()) + " " +
                            test::shellQuote(source.string()) + " > /dev/null 2>&1") != 0)
@@ -248,8 +240,7 @@ TEST_F(DicomConformance, Read_PlainMrCtImages_LoadWithPydicomValues) {
     std::getline(lines, line);
     const std::string& name = compared[n]->name;
     const Outcome& outcome = s_outcomes->at(name);
-    if (!outcome.loaded)
-      continue; // reported above
+    if (!outcome.loaded) continue; // reported above
     if (line.rfind("OK", 0) != 0) {
       ADD_FAILURE() << name << ": pydicom gives no reference (" << line << ")";
       continue;
@@ -289,6 +280,32 @@ TEST_F(DicomConformance, Read_PlainMrCtImages_LoadWithPydicomValues) {
   }
   std::cout << checked << " files compared with pydicom's values\n";
   EXPECT_GE(checked, compared.size() - 2);
+}
+
+TEST_F(DicomConformance, ScanAndRead_WholeTestSetFolders_SeriesListedAndFirstMrLoaded) {
+  if (s_files->empty()) GTEST_SKIP() << "python3-pydicom / python3-nibabel test files are not installed";
+  // pydicom's folder mixes ~40 series with reports, plans, colour and broken files: each series is listed, the
+  // loader takes the first loadable MR series and says so.
+  const std::vector<ImageInfo> infos = dicom::scanFolder(kPydicomFiles, nullptr);
+  EXPECT_GE(infos.size(), 30u);
+  for (const ImageInfo& info : infos) {
+    EXPECT_GT(info.geometry.voxelCount(), 0u) << info.path;
+    EXPECT_NO_THROW(info.geometry.validate()) << info.path;
+  }
+  const LoadedImage loaded = dicom::read(kPydicomFiles, {}, nullptr);
+  EXPECT_EQ(loaded.info.modality, "MR");
+  bool told = false;
+  for (const std::string& w : loaded.info.warnings)
+    told = told || w.find("DICOM series; loaded MR series") != std::string::npos;
+  EXPECT_TRUE(told);
+
+  // nibabel's two folders hold the same Siemens files: each SOP instance counts once.
+  const std::vector<ImageInfo> nibabel = dicom::scanFolder(kNibabelFiles.parent_path(), nullptr);
+  for (const ImageInfo& info : nibabel) {
+    if (info.description == "CBU_DTI_64D_1A") {
+      EXPECT_EQ(info.fileCount, 2u);
+    }
+  }
 }
 
 } // namespace

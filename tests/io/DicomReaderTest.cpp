@@ -37,8 +37,7 @@ ErrorKind kindOfError(const std::function<void()>& action, std::string* message 
   try {
     action();
   } catch (const Error& error) {
-    if (message != nullptr)
-      *message = error.userMessage();
+    if (message != nullptr) *message = error.userMessage();
     return error.kind();
   }
   ADD_FAILURE() << "no strega::Error thrown";
@@ -102,7 +101,7 @@ TEST(DicomReader, Read_AnisotropicPixelSpacing_RowSpacingOnJAxis) {
   SyntheticSlice base;
   base.rows = 4;
   base.columns = 3;
-  base.pixelSpacing = {2.0, 0.5}; // 2 mm between rows (j), 0.5 mm between columns (i)
+  base.pixelSpacing = {2.0, 0.5};                             // 2 mm between rows (j), 0.5 mm between columns (i)
   base.words = {0, 1, 2, 10, 11, 12, 20, 21, 22, 30, 31, 32}; // value = 10 * row + column
   writeStack(dir.path(), {0.0, 1.5}, base);
   const LoadedImage loaded = dicom::read(dir.path(), {}, nullptr);
@@ -209,8 +208,8 @@ TEST(DicomReader, Read_Signed16BitWithSlopeIntercept_AppliesRescale) {
   slice.isSigned = true;
   slice.slope = 2.5;
   slice.intercept = -10.0;
-  slice.words = {static_cast<std::uint16_t>(-1000), 0, 1000, 32767, static_cast<std::uint16_t>(-32768), 0,
-                 0, 0, 0, 0, 0, 0};
+  slice.words = {
+    static_cast<std::uint16_t>(-1000), 0, 1000, 32767, static_cast<std::uint16_t>(-32768), 0, 0, 0, 0, 0, 0, 0};
   test::writeSlice(slice, dir.path() / "ct.dcm");
   const LoadedImage loaded = dicom::read(dir.path() / "ct.dcm", {}, nullptr);
   EXPECT_EQ(loaded.image[0], -2510.0f);
@@ -247,10 +246,13 @@ TEST(DicomReader, Read_CompressedAndBigEndianSyntaxes_SameValues) {
     slice.words.push_back(static_cast<std::uint16_t>(n * 1237 % 4096));
   slice.bitsStored = 12;
   const std::vector<std::pair<E_TransferSyntax, const char*>> syntaxes = {
-      {EXS_LittleEndianExplicit, "explicit"}, {EXS_LittleEndianImplicit, "implicit"},
-      {EXS_BigEndianExplicit, "bigendian"},   {EXS_DeflatedLittleEndianExplicit, "deflated"},
-      {EXS_RLELossless, "rle"},               {EXS_JPEGLSLossless, "jpegls"},
-      {EXS_JPEGProcess14SV1, "jpeglossless"}};
+    {EXS_LittleEndianExplicit, "explicit"},
+    {EXS_LittleEndianImplicit, "implicit"},
+    {EXS_BigEndianExplicit, "bigendian"},
+    {EXS_DeflatedLittleEndianExplicit, "deflated"},
+    {EXS_RLELossless, "rle"},
+    {EXS_JPEGLSLossless, "jpegls"},
+    {EXS_JPEGProcess14SV1, "jpeglossless"}};
   for (const auto& [syntax, name] : syntaxes) {
     slice.transferSyntax = syntax;
     const fs::path file = dir.path() / (std::string(name) + ".dcm");
@@ -372,9 +374,29 @@ TEST(DicomReader, ScanFolder_SymlinkLoopAndDuplicateLink_EachFileOnce) {
   EXPECT_EQ(infos[0].geometry.size[2], 3u);
 }
 
+TEST(DicomReader, ScanFolder_CopiedFileAndSharedUids_CopyCountedOnceSharedUidsKept) {
+  TempDir dir;
+  writeStack(dir.path() / "series", {0, 1, 2});
+  fs::copy_file(dir.path() / "series" / "slice1.dcm", dir.path() / "series" / "copy-of-slice1.dcm");
+  SyntheticSlice sameUid;
+  sameUid.seriesUid = "1.2.826.0.1.3680043.9.7777.3";
+  sameUid.sopUid = "1.2.826.0.1.3680043.9.7777.3.1"; // every instance got the same UID
+  writeStack(dir.path() / "anonymised", {0, 1, 2, 3}, sameUid);
+  const std::vector<ImageInfo> infos = dicom::scanFolder(dir.path(), nullptr);
+  ASSERT_EQ(infos.size(), 2u);
+  for (const ImageInfo& info : infos) {
+    if (info.seriesUid == sameUid.seriesUid) {
+      EXPECT_EQ(info.geometry.size[2], 4u);
+    } else {
+      EXPECT_EQ(info.fileCount, 3u);
+      EXPECT_EQ(info.geometry.size[2], 3u);
+      EXPECT_EQ(info.timepoints, 1u);
+    }
+  }
+}
+
 TEST(DicomReader, ScanFolder_UnreadableFile_SkippedAndReported) {
-  if (geteuid() == 0)
-    GTEST_SKIP() << "running as root: file permissions do not stop reading";
+  if (geteuid() == 0) GTEST_SKIP() << "running as root: file permissions do not stop reading";
   TempDir dir;
   writeStack(dir.path(), {0, 1, 2});
   fs::permissions(dir.path() / "slice1.dcm", fs::perms::none);

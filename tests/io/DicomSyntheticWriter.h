@@ -33,8 +33,7 @@ inline std::string newUid() {
 }
 
 /// "a\b\c" with full precision.
-template <class Range>
-std::string joinDs(const Range& values) {
+template <class Range> std::string joinDs(const Range& values) {
   std::ostringstream out;
   out.precision(10);
   bool first = true;
@@ -81,8 +80,7 @@ inline void registerEncoders() {
 }
 
 inline void check(const OFCondition& status, const char* what) {
-  if (status.bad())
-    throw std::runtime_error(std::string(what) + ": " + status.text());
+  if (status.bad()) throw std::runtime_error(std::string(what) + ": " + status.text());
 }
 
 inline void writeSlice(const SyntheticSlice& s, const std::filesystem::path& file) {
@@ -102,18 +100,13 @@ inline void writeSlice(const SyntheticSlice& s, const std::filesystem::path& fil
   ds->putAndInsertString(DCM_EchoTime, "4.5");
   ds->putAndInsertString(DCM_RepetitionTime, "2000");
   ds->putAndInsertString(DCM_InstanceNumber, std::to_string(s.instanceNumber).c_str());
-  if (s.echoNumber)
-    ds->putAndInsertString(DCM_EchoNumbers, std::to_string(*s.echoNumber).c_str());
-  if (s.position)
-    ds->putAndInsertString(DCM_ImagePositionPatient, joinDs(*s.position).c_str());
-  if (s.orientation)
-    ds->putAndInsertString(DCM_ImageOrientationPatient, joinDs(*s.orientation).c_str());
+  if (s.echoNumber) ds->putAndInsertString(DCM_EchoNumbers, std::to_string(*s.echoNumber).c_str());
+  if (s.position) ds->putAndInsertString(DCM_ImagePositionPatient, joinDs(*s.position).c_str());
+  if (s.orientation) ds->putAndInsertString(DCM_ImageOrientationPatient, joinDs(*s.orientation).c_str());
   ds->putAndInsertString(DCM_PixelSpacing, joinDs(s.pixelSpacing).c_str());
   ds->putAndInsertString(DCM_SliceThickness, joinDs(std::array<double, 1>{s.sliceThickness}).c_str());
-  if (s.slope)
-    ds->putAndInsertString(DCM_RescaleSlope, joinDs(std::array<double, 1>{*s.slope}).c_str());
-  if (s.intercept)
-    ds->putAndInsertString(DCM_RescaleIntercept, joinDs(std::array<double, 1>{*s.intercept}).c_str());
+  if (s.slope) ds->putAndInsertString(DCM_RescaleSlope, joinDs(std::array<double, 1>{*s.slope}).c_str());
+  if (s.intercept) ds->putAndInsertString(DCM_RescaleIntercept, joinDs(std::array<double, 1>{*s.intercept}).c_str());
   ds->putAndInsertUint16(DCM_Rows, static_cast<Uint16>(s.rows));
   ds->putAndInsertUint16(DCM_Columns, static_cast<Uint16>(s.columns));
   ds->putAndInsertUint16(DCM_SamplesPerPixel, 1);
@@ -124,8 +117,7 @@ inline void writeSlice(const SyntheticSlice& s, const std::filesystem::path& fil
   ds->putAndInsertUint16(DCM_PixelRepresentation, s.isSigned ? 1 : 0);
   if (s.withPixelData) {
     std::vector<Uint16> words(s.words.begin(), s.words.end());
-    if (words.empty())
-      words.assign(std::size_t(s.rows) * s.columns, s.fill);
+    if (words.empty()) words.assign(std::size_t(s.rows) * s.columns, s.fill);
     check(ds->putAndInsertUint16Array(DCM_PixelData, words.data(), static_cast<unsigned long>(words.size())),
           "pixel data");
   }

@@ -19,8 +19,8 @@ public:
   explicit TempDir(const std::string& prefix = "strega-dicom") {
     static std::atomic<int> counter{0};
     const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-    m_path = std::filesystem::temp_directory_path() /
-             (prefix + "-" + std::to_string(stamp) + "-" + std::to_string(counter++));
+    m_path =
+      std::filesystem::temp_directory_path() / (prefix + "-" + std::to_string(stamp) + "-" + std::to_string(counter++));
     std::filesystem::create_directories(m_path);
   }
   ~TempDir() {
@@ -51,13 +51,11 @@ inline std::string shellQuote(const std::string& text) {
 /// Runs a shell command; returns its exit status and puts its standard output in `output`.
 inline int runCommand(const std::string& command, std::string* output = nullptr) {
   FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr)
-    return -1;
+  if (pipe == nullptr) return -1;
   std::array<char, 4096> buffer{};
   std::size_t got = 0;
   while ((got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
-    if (output != nullptr)
-      output->append(buffer.data(), got);
+    if (output != nullptr) output->append(buffer.data(), got);
   }
   const int status = pclose(pipe);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -68,10 +66,8 @@ inline int runCommand(const std::string& command, std::string* output = nullptr)
 inline const std::string& pythonWithPydicom() {
   static const std::string python = [] {
     for (const char* candidate : {"/usr/bin/python3", "python3"}) {
-      const std::string command =
-          std::string(candidate) + " -c 'import pydicom, nibabel, numpy' > /dev/null 2>&1";
-      if (runCommand(command) == 0)
-        return std::string(candidate);
+      const std::string command = std::string(candidate) + " -c 'import pydicom, nibabel, numpy' > /dev/null 2>&1";
+      if (runCommand(command) == 0) return std::string(candidate);
     }
     return std::string();
   }();
@@ -90,8 +86,7 @@ inline std::filesystem::path toolsFolder() { return std::filesystem::path(STREGA
 inline std::vector<float> readFloats(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   std::vector<float> values;
-  if (!in)
-    return values;
+  if (!in) return values;
   in.seekg(0, std::ios::end);
   const auto bytes = static_cast<std::size_t>(in.tellg());
   in.seekg(0);

@@ -1,6 +1,8 @@
 // Reading the header of one DICOM file with DCMTK into plain structs (DicomHeader.h).
 #include "DicomHeader.h"
 
+#include "DicomParsed.h"
+
 #include "strega/core/Error.h"
 
 #include <dcmtk/config/osconfig.h>
@@ -9,8 +11,8 @@
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcmetinf.h>
-#include <dcmtk/dcmdata/dcsequen.h>
 #include <dcmtk/dcmdata/dcrledrg.h>
+#include <dcmtk/dcmdata/dcsequen.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmdata/dcvr.h>
 #include <dcmtk/dcmdata/dcxfer.h>
@@ -32,16 +34,14 @@ constexpr Uint32 kHeaderMaxReadLength = 1024;
 
 std::string trim(const OFString& s) {
   const std::size_t first = s.find_first_not_of(" \t\r\n");
-  if (first == OFString_npos)
-    return {};
+  if (first == OFString_npos) return {};
   const std::size_t last = s.find_last_not_of(" \t\r\n");
   return std::string(s.c_str() + first, last - first + 1);
 }
 
 std::string getString(DcmItem& item, const DcmTagKey& tag, bool searchIntoSub = false) {
   DcmElement* element = nullptr;
-  if (item.findAndGetElement(tag, element, searchIntoSub).bad() || element == nullptr)
-    return {};
+  if (item.findAndGetElement(tag, element, searchIntoSub).bad() || element == nullptr) return {};
   const DcmEVR vr = element->ident();
   if (vr == EVR_FD || vr == EVR_FL) {
     // Binary floats: print as a person would write them (3.2, not 3.2000000000000002).
@@ -50,8 +50,7 @@ std::string getString(DcmItem& item, const DcmTagKey& tag, bool searchIntoSub = 
       Float64 value = 0.0;
       if (element->getFloat64(value, n).bad()) {
         Float32 single = 0.0f;
-        if (element->getFloat32(single, n).bad())
-          continue;
+        if (element->getFloat32(single, n).bad()) continue;
         value = single;
       }
       char buffer[32];
@@ -61,44 +60,37 @@ std::string getString(DcmItem& item, const DcmTagKey& tag, bool searchIntoSub = 
     return text;
   }
   OFString value;
-  if (element->getOFStringArray(value).good())
-    return trim(value);
+  if (element->getOFStringArray(value).good()) return trim(value);
   return {};
 }
 
 std::optional<double> getDouble(DcmItem& item, const DcmTagKey& tag, unsigned long pos = 0) {
   Float64 value = 0.0;
-  if (item.findAndGetFloat64(tag, value, pos).good() && std::isfinite(value))
-    return value;
+  if (item.findAndGetFloat64(tag, value, pos).good() && std::isfinite(value)) return value;
   // DS/IS values with stray characters: fall back to a lenient parse of the string.
   OFString text;
   if (item.findAndGetOFString(tag, text, pos).good()) {
     const std::string s = trim(text);
     char* end = nullptr;
     const double parsed = std::strtod(s.c_str(), &end);
-    if (!s.empty() && end != s.c_str() && std::isfinite(parsed))
-      return parsed;
+    if (!s.empty() && end != s.c_str() && std::isfinite(parsed)) return parsed;
   }
   return std::nullopt;
 }
 
 unsigned getUnsigned(DcmItem& item, const DcmTagKey& tag, unsigned fallback = 0) {
   Uint16 value = 0;
-  if (item.findAndGetUint16(tag, value).good())
-    return value;
+  if (item.findAndGetUint16(tag, value).good()) return value;
   return fallback;
 }
 
-template <std::size_t N>
-std::optional<std::array<double, N>> getDoubles(DcmItem& item, const DcmTagKey& tag) {
+template <std::size_t N> std::optional<std::array<double, N>> getDoubles(DcmItem& item, const DcmTagKey& tag) {
   DcmElement* element = nullptr;
-  if (item.findAndGetElement(tag, element).bad() || element == nullptr || element->getVM() < N)
-    return std::nullopt;
+  if (item.findAndGetElement(tag, element).bad() || element == nullptr || element->getVM() < N) return std::nullopt;
   std::array<double, N> values{};
   for (std::size_t n = 0; n < N; ++n) {
     const auto v = getDouble(item, tag, n);
-    if (!v)
-      return std::nullopt;
+    if (!v) return std::nullopt;
     values[n] = *v;
   }
   return values;
@@ -106,8 +98,7 @@ std::optional<std::array<double, N>> getDoubles(DcmItem& item, const DcmTagKey& 
 
 DcmItem* sequenceItem(DcmItem& item, const DcmTagKey& sequence, long index = 0) {
   DcmItem* found = nullptr;
-  if (item.findAndGetSequenceItem(sequence, found, index).good())
-    return found;
+  if (item.findAndGetSequenceItem(sequence, found, index).good()) return found;
   return nullptr;
 }
 
@@ -123,11 +114,10 @@ double timeOfDaySeconds(const std::string& tm) {
       (inFraction ? fraction : digits) += c;
     }
   }
-  if (digits.empty())
-    return 0.0;
+  if (digits.empty()) return 0.0;
   digits.resize(6, '0');
-  const double seconds = std::stoi(digits.substr(0, 2)) * 3600.0 + std::stoi(digits.substr(2, 2)) * 60.0 +
-                         std::stoi(digits.substr(4, 2));
+  const double seconds =
+    std::stoi(digits.substr(0, 2)) * 3600.0 + std::stoi(digits.substr(2, 2)) * 60.0 + std::stoi(digits.substr(4, 2));
   return fraction.empty() ? seconds : seconds + std::stod("0." + fraction);
 }
 
@@ -138,46 +128,77 @@ void applyFunctionalGroups(DcmItem& groups, FrameGeometry& frame) {
       frame.positionMm = Vec3{(*ipp)[0], (*ipp)[1], (*ipp)[2]};
   }
   if (DcmItem* orientation = sequenceItem(groups, DCM_PlaneOrientationSequence)) {
-    if (auto iop = getDoubles<6>(*orientation, DCM_ImageOrientationPatient))
-      frame.orientation = *iop;
+    if (auto iop = getDoubles<6>(*orientation, DCM_ImageOrientationPatient)) frame.orientation = *iop;
   }
   if (DcmItem* measures = sequenceItem(groups, DCM_PixelMeasuresSequence)) {
-    if (auto spacing = getDoubles<2>(*measures, DCM_PixelSpacing))
-      frame.pixelSpacingMm = *spacing;
-    if (auto thickness = getDouble(*measures, DCM_SliceThickness))
-      frame.sliceThicknessMm = *thickness;
+    if (auto spacing = getDoubles<2>(*measures, DCM_PixelSpacing)) frame.pixelSpacingMm = *spacing;
+    if (auto thickness = getDouble(*measures, DCM_SliceThickness)) frame.sliceThicknessMm = *thickness;
   }
   if (DcmItem* transform = sequenceItem(groups, DCM_PixelValueTransformationSequence)) {
-    if (auto slope = getDouble(*transform, DCM_RescaleSlope); slope && *slope != 0.0)
-      frame.rescaleSlope = *slope;
-    if (auto intercept = getDouble(*transform, DCM_RescaleIntercept))
-      frame.rescaleIntercept = *intercept;
+    if (auto slope = getDouble(*transform, DCM_RescaleSlope); slope && *slope != 0.0) frame.rescaleSlope = *slope;
+    if (auto intercept = getDouble(*transform, DCM_RescaleIntercept)) frame.rescaleIntercept = *intercept;
   }
   if (DcmItem* content = sequenceItem(groups, DCM_FrameContentSequence)) {
-    if (auto temporal = getDouble(*content, DCM_TemporalPositionIndex))
-      frame.orderKey[0] = *temporal;
+    if (auto temporal = getDouble(*content, DCM_TemporalPositionIndex)) frame.orderKey[0] = *temporal;
   }
   if (DcmItem* echo = sequenceItem(groups, DCM_MREchoSequence)) {
-    if (auto te = getDouble(*echo, DCM_EffectiveEchoTime))
-      frame.orderKey[1] = *te;
+    if (auto te = getDouble(*echo, DCM_EffectiveEchoTime)) frame.orderKey[1] = *te;
   }
 }
 
 /// DICOM attributes exposed in ImageInfo::metadata, by keyword (DCMTK's dictionary names are the keywords).
-const DcmTagKey kMetadataTags[] = {
-    DCM_PatientName, DCM_PatientID, DCM_PatientBirthDate, DCM_PatientSex, DCM_PatientAge, DCM_PatientWeight,
-    DCM_StudyInstanceUID, DCM_StudyDate, DCM_StudyTime, DCM_StudyDescription, DCM_StudyID, DCM_AccessionNumber,
-    DCM_SeriesInstanceUID, DCM_SeriesNumber, DCM_SeriesDescription, DCM_SeriesDate, DCM_SeriesTime, DCM_Modality,
-    DCM_Manufacturer, DCM_ManufacturerModelName, DCM_InstitutionName, DCM_BodyPartExamined, DCM_ProtocolName,
-    DCM_ImageType, DCM_SOPClassUID, DCM_FrameOfReferenceUID, DCM_ScanningSequence, DCM_SequenceVariant,
-    DCM_SequenceName, DCM_MRAcquisitionType, DCM_MagneticFieldStrength, DCM_EchoTime, DCM_RepetitionTime,
-    DCM_InversionTime, DCM_FlipAngle, DCM_EchoTrainLength, DCM_SliceThickness, DCM_SpacingBetweenSlices,
-    DCM_KVP, DCM_ConvolutionKernel, DCM_PhotometricInterpretation, DCM_BitsAllocated, DCM_BitsStored,
-    DCM_PixelRepresentation, DCM_RescaleType, DCM_DoseUnits, DCM_DoseGridScaling, DCM_NumberOfFrames};
+const DcmTagKey kMetadataTags[] = {DCM_PatientName,
+                                   DCM_PatientID,
+                                   DCM_PatientBirthDate,
+                                   DCM_PatientSex,
+                                   DCM_PatientAge,
+                                   DCM_PatientWeight,
+                                   DCM_StudyInstanceUID,
+                                   DCM_StudyDate,
+                                   DCM_StudyTime,
+                                   DCM_StudyDescription,
+                                   DCM_StudyID,
+                                   DCM_AccessionNumber,
+                                   DCM_SeriesInstanceUID,
+                                   DCM_SeriesNumber,
+                                   DCM_SeriesDescription,
+                                   DCM_SeriesDate,
+                                   DCM_SeriesTime,
+                                   DCM_Modality,
+                                   DCM_Manufacturer,
+                                   DCM_ManufacturerModelName,
+                                   DCM_InstitutionName,
+                                   DCM_BodyPartExamined,
+                                   DCM_ProtocolName,
+                                   DCM_ImageType,
+                                   DCM_SOPClassUID,
+                                   DCM_FrameOfReferenceUID,
+                                   DCM_ScanningSequence,
+                                   DCM_SequenceVariant,
+                                   DCM_SequenceName,
+                                   DCM_MRAcquisitionType,
+                                   DCM_MagneticFieldStrength,
+                                   DCM_EchoTime,
+                                   DCM_RepetitionTime,
+                                   DCM_InversionTime,
+                                   DCM_FlipAngle,
+                                   DCM_EchoTrainLength,
+                                   DCM_SliceThickness,
+                                   DCM_SpacingBetweenSlices,
+                                   DCM_KVP,
+                                   DCM_ConvolutionKernel,
+                                   DCM_PhotometricInterpretation,
+                                   DCM_BitsAllocated,
+                                   DCM_BitsStored,
+                                   DCM_PixelRepresentation,
+                                   DCM_RescaleType,
+                                   DCM_DoseUnits,
+                                   DCM_DoseGridScaling,
+                                   DCM_NumberOfFrames};
 
 /// Attributes that enhanced multi-frame objects keep inside functional groups: found there when not at top level.
-const DcmTagKey kNestedFallbackTags[] = {DCM_EchoTime,  DCM_RepetitionTime, DCM_FlipAngle,
-                                         DCM_SliceThickness, DCM_InversionTime, DCM_EchoTrainLength};
+const DcmTagKey kNestedFallbackTags[] = {DCM_EchoTime,       DCM_RepetitionTime, DCM_FlipAngle,
+                                         DCM_SliceThickness, DCM_InversionTime,  DCM_EchoTrainLength};
 
 std::string keywordOf(const DcmTagKey& key) {
   DcmTag tag(key);
@@ -187,44 +208,38 @@ std::string keywordOf(const DcmTagKey& key) {
 void readMetadata(DcmDataset& dataset, DicomFileHeader& header) {
   for (const DcmTagKey& key : kMetadataTags) {
     std::string value = getString(dataset, key);
-    if (!value.empty())
-      header.metadata[keywordOf(key)] = std::move(value);
+    if (!value.empty()) header.metadata[keywordOf(key)] = std::move(value);
   }
   if (header.enhanced) {
     for (const DcmTagKey& key : kNestedFallbackTags) {
       const std::string keyword = keywordOf(key);
       if (header.metadata.count(keyword) == 0) {
         std::string value = getString(dataset, key, /*searchIntoSub=*/true);
-        if (!value.empty())
-          header.metadata[keyword] = std::move(value);
+        if (!value.empty()) header.metadata[keyword] = std::move(value);
       }
     }
     if (header.metadata.count("EchoTime") == 0) {
       std::string te = getString(dataset, DCM_EffectiveEchoTime, true);
-      if (!te.empty())
-        header.metadata["EchoTime"] = std::move(te);
+      if (!te.empty()) header.metadata["EchoTime"] = std::move(te);
     }
   }
-  if (!header.transferSyntaxUid.empty())
-    header.metadata["TransferSyntaxUID"] = header.transferSyntaxUid;
+  if (!header.transferSyntaxUid.empty()) header.metadata["TransferSyntaxUID"] = header.transferSyntaxUid;
 }
 
 bool isSegmentation(const std::string& sopClassUid) { return sopClassUid == UID_SegmentationStorage; }
 
 std::string sopClassName(const std::string& uid) {
-  if (uid.empty())
-    return "unknown kind of";
+  if (uid.empty()) return "unknown kind of";
   return dcmFindNameOfUID(uid.c_str(), uid.c_str());
 }
 
 /// Why this file's pixel data cannot be loaded, judged from the header; empty if it can.
 std::string judgeProblem(const DicomFileHeader& h, E_TransferSyntax xfer, Uint32 pixelDataLength) {
-  if (isSegmentation(h.sopClassUid))
-    return "DICOM SEG (segmentation) objects hold label masks, not images to screen";
-  if (h.rows == 0 || h.columns == 0)
-    return "the image has zero rows or columns";
+  if (isSegmentation(h.sopClassUid)) return "DICOM SEG (segmentation) objects hold label masks, not images to screen";
+  if (h.rows == 0 || h.columns == 0) return "the image has zero rows or columns";
   if (h.samplesPerPixel != 1 || (h.photometric != "MONOCHROME1" && h.photometric != "MONOCHROME2")) {
-    return "colour images (PhotometricInterpretation " + (h.photometric.empty() ? std::string("missing") : h.photometric) +
+    return "colour images (PhotometricInterpretation " +
+           (h.photometric.empty() ? std::string("missing") : h.photometric) +
            ") are not supported: StRegA reads greyscale MR/CT";
   }
   if (h.bitsAllocated != 8 && h.bitsAllocated != 16 && h.bitsAllocated != 32)
@@ -240,8 +255,8 @@ std::string judgeProblem(const DicomFileHeader& h, E_TransferSyntax xfer, Uint32
     if (!DcmCodecList::canChangeCoding(xfer, EXS_LittleEndianExplicit))
       return std::string("compressed pixel data (") + x.getXferName() + ") is not supported";
   } else if (xfer != EXS_Unknown) {
-    const std::uint64_t expected = std::uint64_t(h.rows) * h.columns * h.frames.size() * h.samplesPerPixel *
-                                   (h.bitsAllocated / 8);
+    const std::uint64_t expected =
+      std::uint64_t(h.rows) * h.columns * h.frames.size() * h.samplesPerPixel * (h.bitsAllocated / 8);
     if (pixelDataLength != DCM_UndefinedLength && pixelDataLength < expected) {
       return "the file is truncated: its pixel data has " + std::to_string(pixelDataLength) + " of " +
              std::to_string(expected) + " bytes";
@@ -270,20 +285,20 @@ void ensureDcmtkInitialized() {
 }
 
 std::string describeNonImage(const DicomFileHeader& header) {
-  if (header.directory)
-    return "this is a DICOMDIR (an index of other files), not an image";
+  if (header.directory) return "this is a DICOMDIR (an index of other files), not an image";
   return "no image in this DICOM file: it is a " + sopClassName(header.sopClassUid) + " object without pixel data";
 }
 
-DicomFileHeader readDicomHeader(const std::filesystem::path& file) {
+DicomFileHeader readDicomHeader(const std::filesystem::path& file, bool keepParsed) {
   ensureDcmtkInitialized();
   std::error_code ec;
   if (!std::filesystem::is_regular_file(file, ec) || !std::ifstream(file, std::ios::binary).is_open())
     throw Error(ErrorKind::Io, "cannot open " + file.filename().string() + ": not a readable file", file.string());
 
-  DcmFileFormat fileFormat;
-  const OFCondition status = fileFormat.loadFile(OFFilename(file.c_str()), EXS_Unknown, EGL_noChange,
-                                                 kHeaderMaxReadLength, ERM_autoDetect);
+  auto parsed = std::make_shared<ParsedDicom>();
+  DcmFileFormat& fileFormat = parsed->fileFormat;
+  const OFCondition status =
+    fileFormat.loadFile(OFFilename(file.c_str()), EXS_Unknown, EGL_noChange, kHeaderMaxReadLength, ERM_autoDetect);
   DcmDataset* dataset = fileFormat.getDataset();
   // A file that ends early still yields what was parsed up to the break: when that identifies an image of a
   // series, keep it as a truncated image (a series then reports it as skipped); anything else is unreadable.
@@ -300,11 +315,9 @@ DicomFileHeader readDicomHeader(const std::filesystem::path& file) {
   const E_TransferSyntax xfer = dataset->getOriginalXfer();
   h.transferSyntaxUid = DcmXfer(xfer).getXferID();
   std::string mediaClass;
-  if (meta != nullptr)
-    mediaClass = getString(*meta, DCM_MediaStorageSOPClassUID);
+  if (meta != nullptr) mediaClass = getString(*meta, DCM_MediaStorageSOPClassUID);
   h.sopClassUid = getString(*dataset, DCM_SOPClassUID);
-  if (h.sopClassUid.empty())
-    h.sopClassUid = mediaClass;
+  if (h.sopClassUid.empty()) h.sopClassUid = mediaClass;
   h.directory = mediaClass == UID_MediaStorageDirectoryStorage || dataset->tagExists(DCM_DirectoryRecordSequence);
   h.sopInstanceUid = getString(*dataset, DCM_SOPInstanceUID);
   h.studyUid = getString(*dataset, DCM_StudyInstanceUID);
@@ -324,27 +337,27 @@ DicomFileHeader readDicomHeader(const std::filesystem::path& file) {
   if (dataset->findAndGetElement(DCM_PixelData, pixelData).good() && pixelData != nullptr) {
     h.hasPixelData = true;
     pixelDataLength = pixelData->getLength();
+  } else if (dataset->tagExists(DCM_FloatPixelData) || dataset->tagExists(DCM_DoubleFloatPixelData)) {
+    h.hasPixelData = true;
+    h.problem = "floating-point pixel data (parametric maps) is not supported";
   }
 
   // Geometry shared by all frames (classic attributes at top level).
   FrameGeometry base;
   if (auto ipp = getDoubles<3>(*dataset, DCM_ImagePositionPatient))
     base.positionMm = Vec3{(*ipp)[0], (*ipp)[1], (*ipp)[2]};
-  if (auto iop = getDoubles<6>(*dataset, DCM_ImageOrientationPatient))
-    base.orientation = *iop;
+  if (auto iop = getDoubles<6>(*dataset, DCM_ImageOrientationPatient)) base.orientation = *iop;
   if (auto spacing = getDoubles<2>(*dataset, DCM_PixelSpacing))
     base.pixelSpacingMm = *spacing;
   else if (auto imager = getDoubles<2>(*dataset, DCM_ImagerPixelSpacing))
     base.pixelSpacingMm = *imager;
   base.sliceThicknessMm = getDouble(*dataset, DCM_SliceThickness).value_or(0.0);
-  if (auto slope = getDouble(*dataset, DCM_RescaleSlope); slope && *slope != 0.0)
-    base.rescaleSlope = *slope;
+  if (auto slope = getDouble(*dataset, DCM_RescaleSlope); slope && *slope != 0.0) base.rescaleSlope = *slope;
   base.rescaleIntercept = getDouble(*dataset, DCM_RescaleIntercept).value_or(0.0);
-  base.orderKey = {getDouble(*dataset, DCM_TemporalPositionIdentifier).value_or(0.0),
-                   getDouble(*dataset, DCM_EchoNumbers).value_or(0.0),
-                   getDouble(*dataset, DCM_TriggerTime).value_or(0.0),
-                   timeOfDaySeconds(getString(*dataset, DCM_AcquisitionTime)),
-                   getDouble(*dataset, DCM_InstanceNumber).value_or(0.0)};
+  base.orderKey = {
+    getDouble(*dataset, DCM_TemporalPositionIdentifier).value_or(0.0),
+    getDouble(*dataset, DCM_EchoNumbers).value_or(0.0), getDouble(*dataset, DCM_TriggerTime).value_or(0.0),
+    timeOfDaySeconds(getString(*dataset, DCM_AcquisitionTime)), getDouble(*dataset, DCM_InstanceNumber).value_or(0.0)};
 
   long frameCount = 1;
   if (auto frames = getDouble(*dataset, DCM_NumberOfFrames); frames && *frames >= 1.0 && *frames < 1e7)
@@ -354,8 +367,7 @@ DicomFileHeader readDicomHeader(const std::filesystem::path& file) {
   DcmSequenceOfItems* perFrame = nullptr;
   dataset->findAndGetSequence(DCM_PerFrameFunctionalGroupsSequence, perFrame);
   h.enhanced = shared != nullptr || perFrame != nullptr;
-  if (shared != nullptr)
-    applyFunctionalGroups(*shared, base);
+  if (shared != nullptr) applyFunctionalGroups(*shared, base);
   h.frames.assign(static_cast<std::size_t>(frameCount), base);
   if (perFrame != nullptr) {
     const long items = static_cast<long>(perFrame->card());
@@ -375,7 +387,8 @@ DicomFileHeader readDicomHeader(const std::filesystem::path& file) {
       const bool axial = std::abs(normal[2]) > 0.99999;
       if (relative || axial) {
         for (long f = 0; f < frameCount; ++f) {
-          const double offset = getDouble(*dataset, DCM_GridFrameOffsetVector, static_cast<unsigned long>(f)).value_or(0.0);
+          const double offset =
+            getDouble(*dataset, DCM_GridFrameOffsetVector, static_cast<unsigned long>(f)).value_or(0.0);
           Vec3 p = *base.positionMm;
           if (relative)
             p = add(p, scale(normal, offset));
@@ -403,6 +416,7 @@ DicomFileHeader readDicomHeader(const std::filesystem::path& file) {
     h.problem = judgeProblem(h, xfer, pixelDataLength);
     h.truncated = h.problem.rfind("the file is truncated", 0) == 0;
   }
+  if (keepParsed && h.hasPixelData && h.problem.empty()) h.parsed = std::move(parsed);
   if (h.photometric == "MONOCHROME1")
     h.note = "MONOCHROME1 (low values bright): intensities inverted within the stored range so that higher is brighter";
   if (h.modality == "RTDOSE" && h.metadata.count("DoseGridScaling"))

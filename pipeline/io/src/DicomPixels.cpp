@@ -1,6 +1,8 @@
 // Decoding DICOM pixel data with DCMTK into float frames (DicomPixels.h).
 #include "DicomPixels.h"
 
+#include "DicomParsed.h"
+
 #include "strega/core/Error.h"
 
 #include <dcmtk/config/osconfig.h>
@@ -10,6 +12,7 @@
 #include <dcmtk/dcmdata/dcxfer.h>
 
 #include <cstdint>
+#include <memory>
 
 namespace strega::io::dicom {
 namespace {
@@ -37,8 +40,7 @@ struct SampleMapper {
   std::int64_t stored(std::uint32_t raw) const {
     const std::uint32_t bits = (raw >> shift) & mask;
     std::int64_t value = bits;
-    if (signBit != 0 && (bits & signBit) != 0)
-      value -= static_cast<std::int64_t>(mask) + 1;
+    if (signBit != 0 && (bits & signBit) != 0) value -= static_cast<std::int64_t>(mask) + 1;
     return invert ? invertSum - value : value;
   }
 };
@@ -67,10 +69,14 @@ void decodeFrames(const DicomFileHeader& header, const std::vector<std::size_t>&
     throw Error(header.truncated ? ErrorKind::InvalidInput : ErrorKind::Unsupported, name + ": " + header.problem,
                 header.path.string());
   }
-  DcmFileFormat fileFormat;
-  OFCondition status = fileFormat.loadFile(OFFilename(header.path.c_str()), EXS_Unknown, EGL_noChange,
-                                           DCM_MaxReadLength, ERM_autoDetect);
-  DcmDataset* dataset = fileFormat.getDataset();
+  std::shared_ptr<ParsedDicom> parsed = header.parsed;
+  OFCondition status = EC_Normal;
+  if (!parsed) {
+    parsed = std::make_shared<ParsedDicom>();
+    status = parsed->fileFormat.loadFile(OFFilename(header.path.c_str()), EXS_Unknown, EGL_noChange, DCM_MaxReadLength,
+                                         ERM_autoDetect);
+  }
+  DcmDataset* dataset = parsed->fileFormat.getDataset();
   if (status.bad() || dataset == nullptr) {
     throw Error(ErrorKind::InvalidInput, name + " cannot be read (truncated or corrupt)",
                 header.path.string() + ": " + status.text());
@@ -118,7 +124,7 @@ void decodeFrames(const DicomFileHeader& header, const std::vector<std::size_t>&
     if ((frame + 1) * frameSamples * bytesPerSample > lengthBytes) {
       throw Error(ErrorKind::InvalidInput,
                   name + ": the file is truncated: its pixel data has " + std::to_string(lengthBytes) + " of " +
-                      std::to_string(header.frames.size() * frameSamples * bytesPerSample) + " bytes",
+                    std::to_string(header.frames.size() * frameSamples * bytesPerSample) + " bytes",
                   header.path.string());
     }
     const FrameGeometry& g = header.frames[frame];
@@ -126,8 +132,9 @@ void decodeFrames(const DicomFileHeader& header, const std::vector<std::size_t>&
     float* out = destinations[n];
     switch (bytesPerSample) {
     case 1:
-      mapFrame(mapper, [&](std::size_t i) { return std::uint32_t(bytes[i]); }, first, frameSamples, g.rescaleSlope,
-               g.rescaleIntercept, out);
+      mapFrame(
+        mapper, [&](std::size_t i) { return std::uint32_t(bytes[i]); }, first, frameSamples, g.rescaleSlope,
+        g.rescaleIntercept, out);
       break;
     case 2:
       if (mapper.plain16()) { // the common case: all 16 bits stored, no inversion
@@ -142,16 +149,19 @@ void decodeFrames(const DicomFileHeader& header, const std::vector<std::size_t>&
         }
         break;
       }
-      mapFrame(mapper, [&](std::size_t i) { return std::uint32_t(words[i]); }, first, frameSamples, g.rescaleSlope,
-               g.rescaleIntercept, out);
+      mapFrame(
+        mapper, [&](std::size_t i) { return std::uint32_t(words[i]); }, first, frameSamples, g.rescaleSlope,
+        g.rescaleIntercept, out);
       break;
     default:
       if (highWordFirst) {
-        mapFrame(mapper, [&](std::size_t i) { return (std::uint32_t(words[2 * i]) << 16) | words[2 * i + 1]; }, first,
-                 frameSamples, g.rescaleSlope, g.rescaleIntercept, out);
+        mapFrame(
+          mapper, [&](std::size_t i) { return (std::uint32_t(words[2 * i]) << 16) | words[2 * i + 1]; }, first,
+          frameSamples, g.rescaleSlope, g.rescaleIntercept, out);
       } else {
-        mapFrame(mapper, [&](std::size_t i) { return std::uint32_t(words[2 * i]) | (std::uint32_t(words[2 * i + 1]) << 16); },
-                 first, frameSamples, g.rescaleSlope, g.rescaleIntercept, out);
+        mapFrame(
+          mapper, [&](std::size_t i) { return std::uint32_t(words[2 * i]) | (std::uint32_t(words[2 * i + 1]) << 16); },
+          first, frameSamples, g.rescaleSlope, g.rescaleIntercept, out);
       }
       break;
     }

@@ -12,6 +12,7 @@ namespace strega::io::dicom {
 /// JPEG, JPEG-LS, RLE) and writes frame `frames[n]` to `destinations[n]` (rows * columns floats, column index
 /// fastest). Each value is the stored value (BitsStored/HighBit/PixelRepresentation honoured), inverted within the
 /// stored range for MONOCHROME1, times the frame's RescaleSlope plus RescaleIntercept.
+/// Uses header.parsed when the header kept its parse (the file is then not parsed again).
 /// Throws Error(InvalidInput) for unreadable or truncated files, Error(Unsupported) for pixel data it cannot decode.
 void decodeFrames(const DicomFileHeader& header, const std::vector<std::size_t>& frames,
                   const std::vector<float*>& destinations);

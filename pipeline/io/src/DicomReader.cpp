@@ -20,8 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 
 void report(ProgressScope* progress, double fraction, std::string_view message = {}) {
-  if (progress != nullptr)
-    progress->update(fraction, message);
+  if (progress != nullptr) progress->update(fraction, message);
 }
 
 /// Regular files under `folder`, recursively, in path order. Directories are entered once by canonical path (so
@@ -40,8 +39,7 @@ std::vector<fs::path> listFiles(const fs::path& folder, std::size_t& skipped) {
       ++skipped;
       continue;
     }
-    if (!visitedFolders.insert(canonical).second)
-      continue;
+    if (!visitedFolders.insert(canonical).second) continue;
     fs::directory_iterator it(current, ec);
     if (ec) {
       ++skipped;
@@ -77,23 +75,25 @@ std::vector<fs::path> listFiles(const fs::path& folder, std::size_t& skipped) {
 
 struct FolderScan {
   std::vector<DicomFileHeader> headers;
-  std::size_t skipped = 0;          ///< unreadable entries and DICOM files that could not be parsed
-  std::string firstSkipReason;      ///< e.g. "IM0003: not a readable DICOM file (truncated or corrupt)"
+  std::size_t skipped = 0;     ///< unreadable entries and DICOM files that could not be parsed
+  std::string firstSkipReason; ///< e.g. "IM0003: not a readable DICOM file (truncated or corrupt)"
 };
 
-FolderScan scanHeaders(const fs::path& folder, ProgressScope* progress) {
+// Up to this many files, read() keeps each file's parse from the header scan for decoding (parsed once); beyond it
+// the memory of thousands of parsed headers outweighs a second parse of the chosen series.
+constexpr std::size_t kKeepParsedUpToFiles = 2000;
+
+FolderScan scanHeaders(const fs::path& folder, ProgressScope* progress, bool keepParsed = false) {
   FolderScan scan;
   const std::vector<fs::path> files = listFiles(folder, scan.skipped);
   scan.headers.reserve(files.size());
   for (std::size_t n = 0; n < files.size(); ++n) {
     report(progress, static_cast<double>(n) / static_cast<double>(files.size()));
-    if (!looksLikeDicomFile(files[n]))
-      continue;
+    if (!looksLikeDicomFile(files[n])) continue;
     try {
-      scan.headers.push_back(readDicomHeader(files[n]));
+      scan.headers.push_back(readDicomHeader(files[n], keepParsed && files.size() <= kKeepParsedUpToFiles));
     } catch (const Error& error) {
-      if (scan.skipped++ == 0)
-        scan.firstSkipReason = error.userMessage();
+      if (scan.skipped++ == 0) scan.firstSkipReason = error.userMessage();
     }
   }
   report(progress, 1.0);
@@ -101,11 +101,9 @@ FolderScan scanHeaders(const fs::path& folder, ProgressScope* progress) {
 }
 
 void noteSkipped(const FolderScan& scan, ImageInfo& info) {
-  if (scan.skipped == 0)
-    return;
+  if (scan.skipped == 0) return;
   std::string warning = std::to_string(scan.skipped) + " unreadable file(s) or folder(s) skipped while scanning";
-  if (!scan.firstSkipReason.empty())
-    warning += " (" + scan.firstSkipReason + ")";
+  if (!scan.firstSkipReason.empty()) warning += " (" + scan.firstSkipReason + ")";
   info.warnings.push_back(warning);
 }
 
@@ -139,22 +137,22 @@ std::vector<float> resampleAlongNormal(const std::vector<float>& acquired, std::
   return out;
 }
 
-LoadedImage loadPlan(const SeriesPlan& plan, const std::vector<DicomFileHeader>& headers, const ReadOptions& options,
+LoadedImage loadPlan(const SeriesPlan& plan, std::vector<DicomFileHeader>& headers, const ReadOptions& options,
                      ProgressScope* progress) {
-  if (!plan.refusal.empty())
-    throw Error(plan.refusalKind, plan.refusal, plan.info.path);
+  if (!plan.refusal.empty()) throw Error(plan.refusalKind, plan.refusal, plan.info.path);
   LoadedImage result;
   result.info = plan.info;
-  std::erase_if(result.info.warnings, [](const std::string& w) { return w.find("choose a frame") != std::string::npos; });
+  std::erase_if(result.info.warnings,
+                [](const std::string& w) { return w.find("choose a frame") != std::string::npos; });
   const std::size_t timepoints = plan.info.timepoints;
   std::size_t timepoint = 0;
   if (timepoints > 1) {
     if (!options.frame) {
       throw Error(ErrorKind::Unsupported,
                   "the series has " + std::to_string(timepoints) + " images at each of its " +
-                      std::to_string(plan.frames.size()) +
-                      " slice positions (echoes or timepoints): choose a frame between 0 and " +
-                      std::to_string(timepoints - 1),
+                    std::to_string(plan.frames.size()) +
+                    " slice positions (echoes or timepoints): choose a frame between 0 and " +
+                    std::to_string(timepoints - 1),
                   plan.info.path);
     }
     timepoint = *options.frame;
@@ -164,7 +162,7 @@ LoadedImage loadPlan(const SeriesPlan& plan, const std::vector<DicomFileHeader>&
   if (options.frame && *options.frame >= timepoints) {
     throw Error(ErrorKind::InvalidArgument,
                 "frame " + std::to_string(*options.frame) + " is out of range: the series has " +
-                    std::to_string(timepoints) + (timepoints == 1 ? " frame" : " frames"),
+                  std::to_string(timepoints) + (timepoints == 1 ? " frame" : " frames"),
                 plan.info.path);
   }
 
@@ -184,6 +182,7 @@ LoadedImage loadPlan(const SeriesPlan& plan, const std::vector<DicomFileHeader>&
   std::size_t done = 0;
   for (const auto& [file, work] : byFile) {
     decodeFrames(headers[file], work.first, work.second);
+    headers[file].parsed.reset(); // its decoded pixel data is no longer needed
     done += work.first.size();
     report(progress, 0.95 * static_cast<double>(done) / static_cast<double>(acquiredSlices));
   }
@@ -205,8 +204,7 @@ const SeriesPlan& choosePlan(const std::vector<SeriesPlan>& plans, const ReadOpt
                              std::string& warning) {
   if (!options.seriesUid.empty()) {
     for (const SeriesPlan& plan : plans) {
-      if (plan.info.seriesUid == options.seriesUid)
-        return plan;
+      if (plan.info.seriesUid == options.seriesUid) return plan;
     }
     std::string found;
     for (const SeriesPlan& plan : plans)
@@ -214,8 +212,7 @@ const SeriesPlan& choosePlan(const std::vector<SeriesPlan>& plans, const ReadOpt
     throw Error(ErrorKind::InvalidArgument,
                 "no DICOM series " + options.seriesUid + " in " + input.string() + " (found: " + found + ")");
   }
-  if (plans.size() == 1)
-    return plans.front();
+  if (plans.size() == 1) return plans.front();
   const SeriesPlan* chosen = nullptr;
   for (const SeriesPlan& plan : plans) {
     if (plan.refusal.empty() && plan.info.modality == "MR") {
@@ -224,25 +221,26 @@ const SeriesPlan& choosePlan(const std::vector<SeriesPlan>& plans, const ReadOpt
     }
   }
   for (const SeriesPlan& plan : plans) {
-    if (chosen == nullptr && plan.refusal.empty())
-      chosen = &plan;
+    if (chosen == nullptr && plan.refusal.empty()) chosen = &plan;
   }
-  if (chosen == nullptr)
-    chosen = &plans.front();
+  if (chosen == nullptr) chosen = &plans.front();
   const std::string description = chosen->info.description.empty() ? "" : " \"" + chosen->info.description + "\"";
-  warning = input.filename().string() + " holds " + std::to_string(plans.size()) + " DICOM series; loaded " +
+  warning = input.string() + " holds " + std::to_string(plans.size()) + " DICOM series; loaded " +
             (chosen->info.modality.empty() ? "" : chosen->info.modality + " ") + "series " + chosen->info.seriesUid +
             description + " (choose another by its series UID)";
   return *chosen;
 }
 
 /// The header of a single file, refusing files that hold no loadable image.
-DicomFileHeader readImageFileHeader(const fs::path& file) {
-  DicomFileHeader header = readDicomHeader(file);
+DicomFileHeader readImageFileHeader(const fs::path& file, bool keepParsed = false) {
+  DicomFileHeader header = readDicomHeader(file, keepParsed);
   if (header.directory || !header.hasPixelData)
     throw Error(ErrorKind::Unsupported, file.filename().string() + ": " + describeNonImage(header), file.string());
   if (header.truncated)
     throw Error(ErrorKind::InvalidInput, file.filename().string() + ": " + header.problem, file.string());
+  if (header.rows == 0 || header.columns == 0) {
+    throw Error(ErrorKind::InvalidInput, file.filename().string() + ": pixel data without Rows/Columns", file.string());
+  }
   return header;
 }
 
@@ -256,35 +254,36 @@ bool looksLikeDicomFile(const std::filesystem::path& file) {
   if (got == static_cast<std::streamsize>(sizeof buffer) && buffer[128] == 'D' && buffer[129] == 'I' &&
       buffer[130] == 'C' && buffer[131] == 'M')
     return true;
-  if (got < 8)
-    return false;
+  if (got < 8) return false;
   // A dataset without preamble and meta header: it starts with a group 0x0002 or 0x0008 element, little or big
   // endian, followed by an explicit VR (two upper-case letters) or an implicit VR length that fits the file.
   const unsigned littleGroup = buffer[0] | (buffer[1] << 8);
   const unsigned bigGroup = (buffer[0] << 8) | buffer[1];
   const bool groupOk = littleGroup == 0x0002 || littleGroup == 0x0008 || bigGroup == 0x0002 || bigGroup == 0x0008;
-  if (!groupOk)
-    return false;
+  if (!groupOk) return false;
   const bool explicitVr = buffer[4] >= 'A' && buffer[4] <= 'Z' && buffer[5] >= 'A' && buffer[5] <= 'Z';
-  const unsigned long implicitLength = buffer[4] | (buffer[5] << 8) | (buffer[6] << 16) | (std::uint32_t(buffer[7]) << 24);
+  const unsigned long implicitLength =
+    buffer[4] | (buffer[5] << 8) | (buffer[6] << 16) | (std::uint32_t(buffer[7]) << 24);
   return explicitVr || implicitLength < 1024;
 }
 
 std::vector<ImageInfo> scanFolder(const std::filesystem::path& folder, ProgressScope* progress) {
   const FolderScan scan = scanHeaders(folder, progress);
-  std::vector<ImageInfo> infos;
-  for (SeriesPlan& plan : planSeries(scan.headers)) {
-    noteSkipped(scan, plan.info);
-    infos.push_back(std::move(plan.info));
+  if (progress != nullptr && scan.skipped > 0) {
+    ImageInfo note;
+    noteSkipped(scan, note);
+    progress->warn(note.warnings.front());
   }
+  std::vector<ImageInfo> infos;
+  for (SeriesPlan& plan : planSeries(scan.headers))
+    infos.push_back(std::move(plan.info));
   return infos;
 }
 
 ImageInfo scanFile(const std::filesystem::path& file) {
   std::vector<DicomFileHeader> headers{readImageFileHeader(file)};
   std::vector<SeriesPlan> plans = planSeries(headers);
-  if (plans.empty())
-    throw Error(ErrorKind::Unsupported, file.filename().string() + ": no image found", file.string());
+  if (plans.empty()) throw Error(ErrorKind::Unsupported, file.filename().string() + ": no image found", file.string());
   ImageInfo info = std::move(plans.front().info);
   info.path = file.string();
   return info;
@@ -294,33 +293,28 @@ LoadedImage read(const std::filesystem::path& path, const ReadOptions& options, 
   std::error_code ec;
   const bool folder = fs::is_directory(path, ec);
   std::optional<ProgressScope> scanScope;
-  if (progress != nullptr)
-    scanScope.emplace(*progress, "scan", 0.0, folder ? 0.3 : 0.05);
+  if (progress != nullptr) scanScope.emplace(*progress, "scan", 0.0, folder ? 0.3 : 0.05);
   FolderScan scan;
   if (folder)
-    scan = scanHeaders(path, scanScope ? &*scanScope : nullptr);
+    scan = scanHeaders(path, scanScope ? &*scanScope : nullptr, /*keepParsed=*/true);
   else
-    scan.headers.push_back(readImageFileHeader(path));
+    scan.headers.push_back(readImageFileHeader(path, /*keepParsed=*/true));
   scanScope.reset();
 
   const std::vector<SeriesPlan> plans = planSeries(scan.headers);
   if (plans.empty()) {
     std::string reason = "no DICOM images found in " + path.string();
-    if (scan.skipped > 0)
-      reason += " (" + std::to_string(scan.skipped) + " unreadable file(s) skipped)";
+    if (scan.skipped > 0) reason += " (" + std::to_string(scan.skipped) + " unreadable file(s) skipped)";
     throw Error(ErrorKind::InvalidInput, reason, scan.firstSkipReason);
   }
   std::string choiceWarning;
   const SeriesPlan& plan = choosePlan(plans, options, path, choiceWarning);
   std::optional<ProgressScope> loadScope;
-  if (progress != nullptr)
-    loadScope.emplace(*progress, "load", folder ? 0.3 : 0.05, 1.0);
+  if (progress != nullptr) loadScope.emplace(*progress, "load", folder ? 0.3 : 0.05, 1.0);
   LoadedImage loaded = loadPlan(plan, scan.headers, options, loadScope ? &*loadScope : nullptr);
-  if (!choiceWarning.empty())
-    loaded.info.warnings.push_back(choiceWarning);
+  if (!choiceWarning.empty()) loaded.info.warnings.push_back(choiceWarning);
   noteSkipped(scan, loaded.info);
-  if (!folder)
-    loaded.info.path = path.string();
+  if (!folder) loaded.info.path = path.string();
   return loaded;
 }
 

@@ -60,8 +60,8 @@ PixelType outputType(const std::vector<Entry>& entries) {
     const FrameGeometry& g = *entries[n].geometry;
     sameStored = sameStored && storedType(h) == first;
     identity = identity && g.rescaleSlope == 1.0 && g.rescaleIntercept == 0.0;
-    integral = integral && g.rescaleSlope == std::round(g.rescaleSlope) &&
-               g.rescaleIntercept == std::round(g.rescaleIntercept);
+    integral =
+      integral && g.rescaleSlope == std::round(g.rescaleSlope) && g.rescaleIntercept == std::round(g.rescaleIntercept);
     const unsigned bits = std::clamp(h.bitsStored, 1u, 32u);
     const double storedMin = h.pixelRepresentation == 1 ? -std::ldexp(1.0, static_cast<int>(bits) - 1) : 0.0;
     const double storedMax = h.pixelRepresentation == 1 ? std::ldexp(1.0, static_cast<int>(bits) - 1) - 1.0
@@ -71,53 +71,39 @@ PixelType outputType(const std::vector<Entry>& entries) {
     lowest = n == 0 ? std::min(a, b) : std::min({lowest, a, b});
     highest = n == 0 ? std::max(a, b) : std::max({highest, a, b});
   }
-  if (identity && sameStored)
-    return first;
-  if (!integral)
-    return PixelType::Float32;
+  if (identity && sameStored) return first;
+  if (!integral) return PixelType::Float32;
   if (lowest >= 0.0) {
-    if (highest <= 255.0)
-      return PixelType::UInt8;
-    if (highest <= 65535.0)
-      return PixelType::UInt16;
-    if (highest <= 4294967295.0)
-      return PixelType::UInt32;
+    if (highest <= 255.0) return PixelType::UInt8;
+    if (highest <= 65535.0) return PixelType::UInt16;
+    if (highest <= 4294967295.0) return PixelType::UInt32;
     return PixelType::Float32;
   }
-  if (lowest >= -128.0 && highest <= 127.0)
-    return PixelType::Int8;
-  if (lowest >= -32768.0 && highest <= 32767.0)
-    return PixelType::Int16;
-  if (lowest >= -2147483648.0 && highest <= 2147483647.0)
-    return PixelType::Int32;
+  if (lowest >= -128.0 && highest <= 127.0) return PixelType::Int8;
+  if (lowest >= -32768.0 && highest <= 32767.0) return PixelType::Int16;
+  if (lowest >= -2147483648.0 && highest <= 2147483647.0) return PixelType::Int32;
   return PixelType::Float32;
 }
 
 bool hasGeometry(const Entry& e) { return e.geometry->positionMm && e.geometry->orientation; }
 
 bool sameStack(const Entry& a, const Entry& b) {
-  if (a.header->rows != b.header->rows || a.header->columns != b.header->columns)
-    return false;
-  if (hasGeometry(a) != hasGeometry(b))
-    return false;
+  if (a.header->rows != b.header->rows || a.header->columns != b.header->columns) return false;
+  if (hasGeometry(a) != hasGeometry(b)) return false;
   const auto& oa = a.geometry->orientation;
   const auto& ob = b.geometry->orientation;
-  if (oa.has_value() != ob.has_value())
-    return false;
+  if (oa.has_value() != ob.has_value()) return false;
   if (oa) {
     for (int n = 0; n < 6; ++n) {
-      if (std::abs((*oa)[n] - (*ob)[n]) > kOrientationTolerance)
-        return false;
+      if (std::abs((*oa)[n] - (*ob)[n]) > kOrientationTolerance) return false;
     }
   }
   const auto& sa = a.geometry->pixelSpacingMm;
   const auto& sb = b.geometry->pixelSpacingMm;
-  if (sa.has_value() != sb.has_value())
-    return false;
+  if (sa.has_value() != sb.has_value()) return false;
   if (sa) {
     for (int n = 0; n < 2; ++n) {
-      if (std::abs((*sa)[n] - (*sb)[n]) > kSpacingRelativeTolerance * std::max(std::abs((*sa)[n]), 1.0))
-        return false;
+      if (std::abs((*sa)[n] - (*sb)[n]) > kSpacingRelativeTolerance * std::max(std::abs((*sa)[n]), 1.0)) return false;
     }
   }
   return true;
@@ -134,8 +120,7 @@ std::filesystem::path commonFolder(const std::vector<const DicomFileHeader*>& he
     const std::filesystem::path folder = h->path.parent_path();
     while (!common.empty()) {
       const auto mismatch = std::mismatch(common.begin(), common.end(), folder.begin(), folder.end());
-      if (mismatch.first == common.end())
-        break;
+      if (mismatch.first == common.end()) break;
       common = common.parent_path();
     }
   }
@@ -159,7 +144,8 @@ SeriesPlan planStack(std::vector<Entry> entries) {
     const auto& o = *entries.front().geometry->orientation;
     const Vec3 rowRaw{o[0], o[1], o[2]};
     const Vec3 colRaw{o[3], o[4], o[5]};
-    if (norm(rowRaw) < 1e-6 || norm(colRaw) < 1e-6 || std::abs(dot(rowRaw, colRaw)) > 1e-3 * norm(rowRaw) * norm(colRaw)) {
+    if (norm(rowRaw) < 1e-6 || norm(colRaw) < 1e-6 ||
+        std::abs(dot(rowRaw, colRaw)) > 1e-3 * norm(rowRaw) * norm(colRaw)) {
       plan.refusal = "ImageOrientationPatient is not a pair of perpendicular unit vectors";
     } else {
       row = normalized(rowRaw);
@@ -173,10 +159,8 @@ SeriesPlan planStack(std::vector<Entry> entries) {
   std::stable_sort(entries.begin(), entries.end(),
                    [](const Entry& a, const Entry& b) { return a.distanceMm < b.distanceMm; });
   const auto acquisitionOrder = [](const Entry& a, const Entry& b) {
-    if (a.geometry->orderKey != b.geometry->orderKey)
-      return a.geometry->orderKey < b.geometry->orderKey;
-    if (a.ref.file != b.ref.file)
-      return a.ref.file < b.ref.file;
+    if (a.geometry->orderKey != b.geometry->orderKey) return a.geometry->orderKey < b.geometry->orderKey;
+    if (a.ref.file != b.ref.file) return a.ref.file < b.ref.file;
     return a.ref.frame < b.ref.frame;
   };
   for (std::size_t begin = 0; begin < entries.size();) {
@@ -196,20 +180,20 @@ SeriesPlan planStack(std::vector<Entry> entries) {
   std::set<std::size_t> files;
   std::vector<const DicomFileHeader*> fileHeaders;
   for (const Entry& e : entries) {
-    if (files.insert(e.ref.file).second)
-      fileHeaders.push_back(e.header);
+    if (files.insert(e.ref.file).second) fileHeaders.push_back(e.header);
   }
   plan.files.assign(files.begin(), files.end());
   plan.seriesInstanceUid = h0.seriesUid;
   info.path = (fileHeaders.size() == 1 ? fileHeaders.front()->path : commonFolder(fileHeaders)).string();
   info.format = std::any_of(fileHeaders.begin(), fileHeaders.end(), [](auto* h) { return h->enhanced; })
-                    ? "DICOM (enhanced multi-frame)"
-                    : "DICOM";
+                  ? "DICOM (enhanced multi-frame)"
+                  : "DICOM";
   info.storedPixelType = outputType(entries);
   info.components = h0.samplesPerPixel;
   info.modality = h0.modality;
   info.description = metadataOr(h0, "SeriesDescription");
-  info.seriesUid = h0.seriesUid;
+  // A file without SeriesInstanceUID is a series of its own, named by its path so that it can still be chosen.
+  info.seriesUid = h0.seriesUid.empty() ? h0.path.string() : h0.seriesUid;
   info.fileCount = files.size();
   info.metadata = h0.metadata;
   if (const auto it = info.metadata.find("SliceThickness"); it == info.metadata.end() && g0.sliceThicknessMm > 0)
@@ -217,15 +201,13 @@ SeriesPlan planStack(std::vector<Entry> entries) {
   for (const DicomFileHeader* h : fileHeaders) {
     if (!h->problem.empty() && plan.refusal.empty()) {
       plan.refusal = h->problem;
-      if (fileHeaders.size() > 1)
-        plan.refusal = h->path.filename().string() + ": " + plan.refusal;
+      if (fileHeaders.size() > 1) plan.refusal = h->path.filename().string() + ": " + plan.refusal;
     }
     addWarning(info, h->note);
   }
 
   const std::array<double, 2> pixelSpacing = g0.pixelSpacingMm.value_or(std::array<double, 2>{1.0, 1.0});
-  if (!g0.pixelSpacingMm)
-    addWarning(info, "no PixelSpacing: 1 mm assumed");
+  if (!g0.pixelSpacingMm) addWarning(info, "no PixelSpacing: 1 mm assumed");
   ImageGeometry& geometry = info.geometry;
   geometry.size = {h0.columns, h0.rows, 1};
   // PixelSpacing is (distance between rows, distance between columns): rows step along j, columns along i.
@@ -252,8 +234,7 @@ SeriesPlan planStack(std::vector<Entry> entries) {
     // Group by position along the normal.
     std::vector<std::vector<const Entry*>> groups;
     for (std::size_t i = 0; i < entries.size(); ++i) {
-      if (i == 0 || entries[i].distanceMm - entries[i - 1].distanceMm > kSamePositionMm)
-        groups.emplace_back();
+      if (i == 0 || entries[i].distanceMm - entries[i - 1].distanceMm > kSamePositionMm) groups.emplace_back();
       groups.back().push_back(&entries[i]);
     }
     // Every frame must lie on the line through the first position along the normal (no gantry tilt, no shear,
@@ -294,8 +275,7 @@ SeriesPlan planStack(std::vector<Entry> entries) {
         plan.frames.back().push_back(e->ref);
     }
     const SliceGrid grid = planSliceGrid(plan.slicePositionsMm, g0.sliceThicknessMm);
-    if (!grid.refusal.empty() && plan.refusal.empty())
-      plan.refusal = grid.refusal;
+    if (!grid.refusal.empty() && plan.refusal.empty()) plan.refusal = grid.refusal;
     addWarning(info, grid.warning);
     plan.resample = grid.resampled;
     geometry.size[2] = grid.count;
@@ -309,10 +289,9 @@ SeriesPlan planStack(std::vector<Entry> entries) {
   }
   if (info.timepoints > 1) {
     addWarning(info, std::to_string(info.timepoints) + " images at each slice position (echoes or timepoints): "
-                                                         "choose a frame to load");
+                                                       "choose a frame to load");
   }
-  if (!plan.refusal.empty())
-    addWarning(info, "not loadable: " + plan.refusal);
+  if (!plan.refusal.empty()) addWarning(info, "not loadable: " + plan.refusal);
   return plan;
 }
 
@@ -366,8 +345,7 @@ SliceGrid planSliceGrid(const std::vector<double>& positionsMm, double singleSli
     steps += static_cast<std::size_t>(m);
     singleGaps += m == 1 ? 1 : 0;
     gapCount += m > 1 ? 1 : 0;
-    if (gaps[i] > gaps[largestGapIndex])
-      largestGapIndex = i;
+    if (gaps[i] > gaps[largestGapIndex]) largestGapIndex = i;
   }
   std::size_t count = 0;
   if (multiples && 2 * singleGaps >= gaps.size()) {
@@ -405,25 +383,29 @@ std::vector<SeriesPlan> planSeries(const std::vector<DicomFileHeader>& headers) 
   std::vector<std::size_t> order(headers.size());
   for (std::size_t i = 0; i < order.size(); ++i)
     order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return headers[a].path < headers[b].path; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return headers[a].path < headers[b].path; });
   std::set<std::string> seenInstances;
   std::map<std::string, std::vector<Entry>> bySeries;
   std::vector<std::string> seriesOrder;
   std::map<std::string, std::vector<std::string>> skippedTruncated;
   for (std::size_t index : order) {
     const DicomFileHeader& h = headers[index];
-    if (!h.hasPixelData || h.directory || h.frames.empty())
+    if (!h.hasPixelData || h.directory || h.frames.empty() || (!h.truncated && (h.rows == 0 || h.columns == 0)))
       continue;
     const std::string key = h.seriesUid.empty() ? "\x01" + h.path.string() : h.seriesUid;
     if (h.truncated) {
       skippedTruncated[key].push_back(h.path.filename().string());
       continue;
     }
-    if (!h.sopInstanceUid.empty() && !seenInstances.insert(h.sopInstanceUid).second)
-      continue; // the same instance stored twice (a copy under another name)
+    // The same instance stored twice (a copy under another name) counts once. The position is part of the key so
+    // that a series whose instances all got one UID (a careless anonymiser) does not collapse into one slice.
+    std::string instanceKey = h.sopInstanceUid;
+    if (const auto& p = h.frames.front().positionMm)
+      instanceKey += "@" + mm((*p)[0]) + "," + mm((*p)[1]) + "," + mm((*p)[2]);
+    if (!h.sopInstanceUid.empty() && !seenInstances.insert(instanceKey).second) continue;
     auto [it, inserted] = bySeries.try_emplace(key);
-    if (inserted)
-      seriesOrder.push_back(key);
+    if (inserted) seriesOrder.push_back(key);
     for (std::size_t f = 0; f < h.frames.size(); ++f)
       it->second.push_back(Entry{FrameRef{index, f}, &h, &h.frames[f], 0.0});
   }
@@ -442,17 +424,17 @@ std::vector<SeriesPlan> planSeries(const std::vector<DicomFileHeader>& headers) 
     std::stable_sort(stacks.begin(), stacks.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
     for (std::size_t s = 0; s < stacks.size(); ++s) {
       SeriesPlan plan = planStack(std::move(stacks[s]));
-      if (s > 0)
-        plan.info.seriesUid += "#" + std::to_string(s + 1);
+      if (s > 0) plan.info.seriesUid += "#" + std::to_string(s + 1);
       if (stacks.size() > 1) {
         addWarning(plan.info, "series " + plan.seriesInstanceUid + " holds " + std::to_string(stacks.size()) +
-                                  " stacks that differ in orientation, image size or pixel spacing; this is stack " +
-                                  std::to_string(s + 1) + " (" + std::to_string(plan.info.fileCount) + " file" +
-                                  (plan.info.fileCount == 1 ? "" : "s") + ")");
+                                " stacks that differ in orientation, image size or pixel spacing; this is stack " +
+                                std::to_string(s + 1) + " (" + std::to_string(plan.info.fileCount) + " file" +
+                                (plan.info.fileCount == 1 ? "" : "s") + ")");
       }
       if (const auto skipped = skippedTruncated.find(key); skipped != skippedTruncated.end()) {
-        addWarning(plan.info, "skipped " + std::to_string(skipped->second.size()) + " truncated file(s) of this series (" +
-                                  skipped->second.front() + (skipped->second.size() > 1 ? ", ..." : "") + ")");
+        addWarning(plan.info, "skipped " + std::to_string(skipped->second.size()) +
+                                " truncated file(s) of this series (" + skipped->second.front() +
+                                (skipped->second.size() > 1 ? ", ..." : "") + ")");
       }
       plans.push_back(std::move(plan));
     }

@@ -21,11 +21,11 @@ struct FrameRef {
 
 /// \brief How the frames along the slice normal become the k axis of the loaded volume.
 struct SliceGrid {
-  double spacingMm = 1.0;  ///< spacing of the k axis
-  std::size_t count = 1;   ///< slices of the k axis
-  bool resampled = false;  ///< the k grid differs from the acquired positions: slices are interpolated
-  std::string warning;     ///< what was done and why, when resampled
-  std::string refusal;     ///< non-empty: the positions are too irregular to make a grid of
+  double spacingMm = 1.0; ///< spacing of the k axis
+  std::size_t count = 1;  ///< slices of the k axis
+  bool resampled = false; ///< the k grid differs from the acquired positions: slices are interpolated
+  std::string warning;    ///< what was done and why, when resampled
+  std::string refusal;    ///< non-empty: the positions are too irregular to make a grid of
 };
 
 /// Decides the k grid for acquired slice positions (mm along the normal, ascending, distinct). Spacing that varies
@@ -35,13 +35,13 @@ SliceGrid planSliceGrid(const std::vector<double>& positionsMm, double singleSli
 
 /// \brief One loadable volume found among DICOM headers: its ImageInfo and how to assemble it.
 struct SeriesPlan {
-  ImageInfo info;                             ///< geometry of the volume as it will be loaded (after any resampling)
-  std::string seriesInstanceUid;              ///< the DICOM SeriesInstanceUID, without the split suffix
-  std::vector<std::size_t> files;             ///< indices into the headers, in path order
-  std::vector<double> slicePositionsMm;       ///< acquired positions along the slice normal, ascending
-  std::vector<std::vector<FrameRef>> frames;  ///< [slice position][timepoint]
-  bool resample = false;                      ///< interpolate from slicePositionsMm onto info.geometry's k grid
-  std::string refusal;                        ///< non-empty: why this volume cannot be loaded (one line)
+  ImageInfo info;                            ///< geometry of the volume as it will be loaded (after any resampling)
+  std::string seriesInstanceUid;             ///< the DICOM SeriesInstanceUID, without the split suffix
+  std::vector<std::size_t> files;            ///< indices into the headers, in path order
+  std::vector<double> slicePositionsMm;      ///< acquired positions along the slice normal, ascending
+  std::vector<std::vector<FrameRef>> frames; ///< [slice position][timepoint]
+  bool resample = false;                     ///< interpolate from slicePositionsMm onto info.geometry's k grid
+  std::string refusal;                       ///< non-empty: why this volume cannot be loaded (one line)
   ErrorKind refusalKind = ErrorKind::Unsupported;
 };
 
