@@ -136,7 +136,7 @@ const std::vector<std::pair<std::string, std::string>> kMustRefuse = {
   {"pydicom/JPEG2000.dcm", "JPEG 2000"},          {"pydicom/MR_small_jp2klossless.dcm", "JPEG 2000"},
   {"pydicom/693_J2KI.dcm", "JPEG 2000"},          {"pydicom/SC_rgb_rle.dcm", "colour"},
   {"pydicom/ExplVR_BigEnd.dcm", "colour"},        {"pydicom/liver_1frame.dcm", "SEG"},
-  {"pydicom/dicomdirtests/DICOMDIR", "DICOMDIR"}, {"pydicom/README.txt", "not a readable DICOM"},
+  {"pydicom/dicomdirtests/DICOMDIR", "DICOMDIR"}, {"pydicom/README.txt", "not a DICOM file"},
 };
 
 class DicomConformance : public ::testing::Test {

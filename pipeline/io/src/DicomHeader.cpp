@@ -286,6 +286,7 @@ void ensureDcmtkInitialized() {
 
 std::string describeNonImage(const DicomFileHeader& header) {
   if (header.directory) return "this is a DICOMDIR (an index of other files), not an image";
+  if (header.sopClassUid.empty()) return "no image in this DICOM file: it has no pixel data";
   return "no image in this DICOM file: it is a " + sopClassName(header.sopClassUid) + " object without pixel data";
 }
 

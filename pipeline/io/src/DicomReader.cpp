@@ -233,6 +233,9 @@ const SeriesPlan& choosePlan(const std::vector<SeriesPlan>& plans, const ReadOpt
 
 /// The header of a single file, refusing files that hold no loadable image.
 DicomFileHeader readImageFileHeader(const fs::path& file, bool keepParsed = false) {
+  std::error_code ec;
+  if (fs::is_regular_file(file, ec) && !looksLikeDicomFile(file))
+    throw Error(ErrorKind::InvalidInput, file.filename().string() + " is not a DICOM file", file.string());
   DicomFileHeader header = readDicomHeader(file, keepParsed);
   if (header.directory || !header.hasPixelData)
     throw Error(ErrorKind::Unsupported, file.filename().string() + ": " + describeNonImage(header), file.string());
