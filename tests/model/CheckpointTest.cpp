@@ -202,7 +202,7 @@ TEST_F(CheckpointTest, TorchSaveStateDictFromPython_BareAndAuthorsCheckpointLayo
   if (!pythonHasTorch()) GTEST_SKIP() << "/usr/bin/python3 lacks torch (install python3-torch) - torch.save import not tested";
   const auto input = pattern(1, 128);
   writeFloats(path("x.f32"), input);
-  for (const std::string variant : {"", "--wrap --prefix model."}) {
+  for (const std::string variant : {"", "--wrap --prefix model.", "--half --prefix module."}) {
     ASSERT_EQ(runPython("torchsave --seed 6 " + variant + " --out " + path("s.pt").string() + " --input " +
                         path("x.f32").string() + " --output " + path("y.f32").string() + " --count 1"),
               0);

@@ -1,12 +1,14 @@
 // Model files: the strega checkpoint (a LibTorch archive) and imports from Python.
 #include "CheckpointImpl.h"
 #include "CceVaeImpl.h"
+#include "TorchPickle.h"
 
 #include "strega/core/AtomicOutput.h"
 #include "strega/core/Error.h"
 #include "strega/core/Version.h"
 #include "strega/model/Safetensors.h"
 
+#include <caffe2/serialize/inline_container.h>
 #include <torch/script.h>
 
 #include <cmath>
@@ -41,10 +43,6 @@ FileKind sniff(const fs::path& path) {
   return FileKind::Other;
 }
 
-std::vector<char> readBytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::vector<char>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 NamedTensor toNamed(const std::string& name, const torch::Tensor& t) {
   return {name, t.sizes().vec(), detail::tensorToVector(t)};
@@ -82,22 +80,16 @@ std::string readString(torch::serialize::InputArchive& archive, const std::strin
   return value.toStringRef();
 }
 
-/// A state_dict inside an unpickled object: the dict itself, or its 'state_dict' / 'model' / 'model_state_dict'.
-std::vector<NamedTensor> stateDictFromIValue(const c10::IValue& root) {
-  if (!root.isGenericDict())
-    throw Error(ErrorKind::Model, "the torch.save file does not hold a state_dict (dictionary of tensors)");
-  auto dict = root.toGenericDict();
-  for (const char* key : {"state_dict", "model_state_dict", "model"}) {
-    for (const auto& entry : dict)
-      if (entry.key().isString() && entry.key().toStringRef() == key && entry.value().isGenericDict())
-        return stateDictFromIValue(entry.value());
-  }
-  std::vector<NamedTensor> weights;
-  for (const auto& entry : dict)
-    if (entry.key().isString() && entry.value().isTensor())
-      weights.push_back(toNamed(entry.key().toStringRef(), entry.value().toTensor()));
-  if (weights.empty()) throw Error(ErrorKind::Model, "the torch.save file holds no tensors");
-  return weights;
+/// The state_dict of a torch.save zip archive, through our own unpickler (see TorchPickle.h).
+std::vector<NamedTensor> readTorchSave(const fs::path& path) {
+  caffe2::serialize::PyTorchStreamReader reader(path.string());
+  if (!reader.hasRecord("data.pkl")) throw Error(ErrorKind::Model, "the zip file holds no data.pkl: not a torch.save file");
+  auto record = [&](const std::string& name) {
+    if (!reader.hasRecord(name)) throw Error(ErrorKind::Model, "the torch.save file lacks record " + name + " (truncated?)");
+    auto [data, size] = reader.getRecord(name);
+    return std::string(static_cast<const char*>(data.get()), size);
+  };
+  return detail::stateDictFromTorchPickle(record("data.pkl"), [&](const std::string& key) { return record("data/" + key); });
 }
 
 std::map<std::string, std::string> baseMetadata() {
@@ -269,30 +261,18 @@ std::vector<NamedTensor> readWeights(const fs::path& path, CheckpointInfo* infoO
     }
     if (info.format.empty()) {
       try {
-        weights = stateDictFromIValue(torch::pickle_load(readBytes(path)));
+        weights = readTorchSave(path);
         info.format = "torch.save";
       } catch (const Error&) {
         throw;
-      } catch (const c10::Error& e) {
-        throw Error(ErrorKind::Model, unreadable + ": truncated, corrupt or not a model file",
-                    std::string("as TorchScript: ") + scriptError.substr(0, 300) +
-                      "; as torch.save: " + e.what_without_backtrace());
       } catch (const std::exception& e) {
-        throw Error(ErrorKind::Model, unreadable + ": truncated, corrupt or not a model file", e.what());
+        throw Error(ErrorKind::Model, unreadable + ": truncated, corrupt or not a model file",
+                    std::string("as TorchScript: ") + scriptError.substr(0, 300) + "; as torch.save: " + e.what());
       }
     }
   } else {
-    try {
-      weights = stateDictFromIValue(torch::pickle_load(readBytes(path)));
-      info.format = "torch.save";
-    } catch (const Error&) {
-      throw;
-    } catch (const std::exception& e) {
-      throw Error(ErrorKind::Model,
-                  unreadable + ": not a recognised model file (expected a StRegA checkpoint, safetensors, TorchScript "
-                               "or torch.save zip file)",
-                  e.what());
-    }
+    throw Error(ErrorKind::Model, unreadable + ": not a recognised model file (expected a StRegA checkpoint, "
+                                               "safetensors, TorchScript, or a torch.save zip file of PyTorch >= 1.6)");
   }
   if (infoOut) *infoOut = std::move(info);
   return weights;

@@ -7,7 +7,7 @@ ConvModule with conv and activation) so that parameter names match METHOD.md. Ru
   ccevae_reference.py reconstruct --weights W.safetensors --input X.f32 --output Y.f32 --count N
   ccevae_reference.py torchscript --features 16,32,64,128 --latent 128 --size 128 --seed 3 --out M.pt \
                                   --input X.f32 --output Y.f32 --count N
-  ccevae_reference.py torchsave  --features ... --latent ... --size ... --seed 3 --out S.pt [--wrap] [--prefix model.]
+  ccevae_reference.py torchsave  --features ... --latent ... --size ... --seed 3 --out S.pt [--wrap] [--prefix model.] [--half]
                                   [--input X.f32 --output Y.f32 --count N]
 
 Raw .f32 files are little-endian float32 arrays [count, size, size]. Safetensors is parsed here with json and
@@ -142,6 +142,7 @@ def main():
     ap.add_argument("--out")
     ap.add_argument("--wrap", action="store_true")
     ap.add_argument("--prefix", default="")
+    ap.add_argument("--half", action="store_true", help="torchsave: store float16 tensors")
     args = ap.parse_args()
     torch.set_num_threads(1)
 
@@ -155,7 +156,9 @@ def main():
             run(model, args)
     elif args.command == "torchsave":
         model = build(args)
-        state = {args.prefix + k: v for k, v in model.state_dict().items()}
+        if args.half:  # round the weights to float16 so that the saved half tensors are exact
+            model = model.half().float()
+        state = {args.prefix + k: (v.half() if args.half else v) for k, v in model.state_dict().items()}
         if args.wrap:  # the authors' training checkpoint layout
             opt = torch.optim.Adam(model.parameters(), lr=1e-4)
             loss = model(torch.rand(2, 1, args.size, args.size)).abs().mean()
