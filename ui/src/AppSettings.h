@@ -1,0 +1,60 @@
+#pragma once
+// AppSettings: what the viewer keeps between runs (QSettings, organisation "StRegA", application "strega").
+
+#include "ViewerModel.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QSettings>
+#include <QString>
+#include <QStringList>
+
+namespace strega::ui {
+
+/// \brief A named window/level (image units).
+struct WindowLevelPreset {
+  QString name;
+  double window = 1.0;
+  double level = 0.5;
+};
+
+/// \brief Typed access to the persisted settings: last folder, recent files, layout, display convention,
+/// overlay appearance per role and user window/level presets.
+class AppSettings {
+public:
+  static constexpr int kMaxRecentFiles = 10;
+  /// Layout value for the 2x2 grid; 0..3 is the index of a maximised view.
+  static constexpr int kGridLayout = -1;
+
+  QString lastFolder() const;
+  void setLastFolder(const QString& folder);
+
+  QStringList recentFiles() const;
+  /// Put `path` first in the recent list (no duplicates, at most kMaxRecentFiles).
+  void addRecentFile(const QString& path);
+  void removeRecentFile(const QString& path);
+
+  int layout() const;
+  void setLayout(int layout);
+
+  render::DisplayConvention convention() const;
+  void setConvention(render::DisplayConvention convention);
+
+  /// Overlay appearance (visibility, opacity, colour, mode, colour map) per role, over the given defaults.
+  render::HeatStyle heatStyle(OverlayRole role, const render::HeatStyle& defaults) const;
+  void setHeatStyle(OverlayRole role, const render::HeatStyle& style);
+  render::LabelStyle labelStyle(OverlayRole role, const render::LabelStyle& defaults) const;
+  void setLabelStyle(OverlayRole role, const render::LabelStyle& style);
+
+  QList<WindowLevelPreset> windowLevelPresets() const;
+  void setWindowLevelPresets(const QList<WindowLevelPreset>& presets);
+
+  QByteArray windowGeometry() const;
+  QByteArray windowState() const;
+  void setWindowGeometry(const QByteArray& geometry, const QByteArray& state);
+
+private:
+  mutable QSettings m_settings{QStringLiteral("StRegA"), QStringLiteral("strega")};
+};
+
+} // namespace strega::ui
