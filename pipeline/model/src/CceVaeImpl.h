@@ -22,6 +22,7 @@ private:
   torch::nn::Conv2d m_conv{nullptr};
   torch::nn::ConvTranspose2d m_convTransposed{nullptr};
   torch::nn::PReLU m_activation{nullptr};
+  int64_t m_kernel, m_stride, m_padding;
 };
 TORCH_MODULE(ConvBlock);
 
