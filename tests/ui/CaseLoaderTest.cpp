@@ -41,8 +41,8 @@ TEST(CaseLoader, ClassifyInput_RecognisesEachKind) {
 
 TEST(CaseLoader, FindBratsFiles_PrefersT2AndFindsSegInBothNamings) {
   ScratchDir dir;
-  for (const char* name : {"BraTS20_007_t1.nii.gz", "BraTS20_007_flair.nii.gz", "BraTS20_007_t2.nii.gz",
-                           "BraTS20_007_seg.nii.gz"})
+  for (const char* name :
+       {"BraTS20_007_t1.nii.gz", "BraTS20_007_flair.nii.gz", "BraTS20_007_t2.nii.gz", "BraTS20_007_seg.nii.gz"})
     std::ofstream(dir / name) << "x";
   auto files = findBratsFiles(dir.path());
   ASSERT_TRUE(files);
@@ -52,8 +52,8 @@ TEST(CaseLoader, FindBratsFiles_PrefersT2AndFindsSegInBothNamings) {
   ASSERT_TRUE(files->segmentation);
 
   ScratchDir newer;
-  for (const char* name : {"BraTS-GLI-00001-000-t1n.nii.gz", "BraTS-GLI-00001-000-t2w.nii.gz",
-                           "BraTS-GLI-00001-000-seg.nii.gz"})
+  for (const char* name :
+       {"BraTS-GLI-00001-000-t1n.nii.gz", "BraTS-GLI-00001-000-t2w.nii.gz", "BraTS-GLI-00001-000-seg.nii.gz"})
     std::ofstream(newer / name) << "x";
   files = findBratsFiles(newer.path());
   ASSERT_TRUE(files);
@@ -75,6 +75,7 @@ TEST(CaseLoader, ReadRunReport_AcceptsSnakeAndCamelCaseAndRelativeInput) {
       {"id": 2, "volumeMl": 0.5, "peakScore": 0.4, "centroidMm": [4, 5, 6]},
       {"id": 3, "volume_ml": 0.1}
     ],
+    "postprocess": {"threshold": 0.125},
     "stage_timings": {"ignored": true}})";
   const RunReport report = readRunReport(dir / "report.json");
   EXPECT_EQ(report.input, dir.path() / "in/head.nii.gz");
@@ -87,6 +88,7 @@ TEST(CaseLoader, ReadRunReport_AcceptsSnakeAndCamelCaseAndRelativeInput) {
   EXPECT_DOUBLE_EQ(report.findings[1].volumeMl, 0.5);
   EXPECT_EQ(*report.findings[1].centroidMm, (Vec3{4, 5, 6}));
   EXPECT_FALSE(report.findings[2].centroidMm);
+  EXPECT_DOUBLE_EQ(*report.threshold, 0.125);
 }
 
 TEST(CaseLoader, ReadRunReport_NotJson_ThrowsInvalidInput) {

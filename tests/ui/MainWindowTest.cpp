@@ -64,8 +64,7 @@ QRgb layoutPixel(const QImage& layoutShot, MainWindow& w, SliceView* view, const
 }
 
 /// Wait until a top-level dialog of the given type and object name shows up.
-template <class T>
-T* waitForDialog(const char* objectName, int timeoutMs = 20000) {
+template <class T> T* waitForDialog(const char* objectName, int timeoutMs = 20000) {
   T* found = nullptr;
   (void)QTest::qWaitFor(
     [&] {
@@ -132,12 +131,12 @@ TEST_F(RunOutputFixture, OpenRunOutput_ScreenshotShowsMaskColourAtTheLesion) {
   const Vec3 mirror{-inside[0], inside[1], inside[2]};
   for (ViewAxis axis : {ViewAxis::Axial, ViewAxis::Coronal, ViewAxis::Sagittal}) {
     SliceView* view = w.window.sliceView(axis);
-    const Vec3 probe = axis == ViewAxis::Axial      ? inside
+    const Vec3 probe = axis == ViewAxis::Axial     ? inside
                        : axis == ViewAxis::Coronal ? add(strega::testing::kLesionCentreMm, {3.0, 0.0, 3.0})
                                                    : add(strega::testing::kLesionCentreMm, {0.0, 3.0, 3.0});
     const QRgb at = layoutPixel(shot, w.window, view, view->worldToWidget(probe));
-    EXPECT_TRUE(strega::testing::isReddish(at)) << render::toString(axis) << " " << qRed(at) << "," << qGreen(at)
-                                                << "," << qBlue(at);
+    EXPECT_TRUE(strega::testing::isReddish(at))
+      << render::toString(axis) << " " << qRed(at) << "," << qGreen(at) << "," << qBlue(at);
   }
   const QRgb away = layoutPixel(shot, w.window, axial, axial->worldToWidget(mirror));
   EXPECT_TRUE(strega::testing::isGreyish(away)) << qRed(away) << "," << qGreen(away) << "," << qBlue(away);
@@ -166,7 +165,8 @@ TEST_F(RunOutputFixture, View3D_ShowsTheLesionSurface) {
   EXPECT_GT(strega::testing::greyStdDev(picture), 10.0);
   int red = 0;
   for (int y = 0; y < picture.height(); ++y)
-    for (int x = 0; x < picture.width(); ++x) red += strega::testing::isReddish(picture.pixel(x, y));
+    for (int x = 0; x < picture.width(); ++x)
+      red += strega::testing::isReddish(picture.pixel(x, y));
   EXPECT_GT(red, 50) << "the anomaly surface should show through the translucent head";
 }
 
@@ -187,7 +187,8 @@ TEST_F(RunOutputFixture, ResidualOverlay_HeatColoursAboveThresholdOnly) {
   const QImage shot = w.window.viewLayout()->grab().toImage();
   shot.save(artifact("residual-heat.png"));
   // 3 mm off-centre the blob is ~0.88: hot colours (red/yellow, little blue); 20 mm away it is below threshold.
-  const QRgb hot = layoutPixel(shot, w.window, axial, axial->worldToWidget(add(strega::testing::kLesionCentreMm, {2, 2, 0})));
+  const QRgb hot =
+    layoutPixel(shot, w.window, axial, axial->worldToWidget(add(strega::testing::kLesionCentreMm, {2, 2, 0})));
   EXPECT_GT(qRed(hot), 200);
   EXPECT_LT(qBlue(hot), qRed(hot) - 60);
   const QRgb cold =
@@ -195,6 +196,51 @@ TEST_F(RunOutputFixture, ResidualOverlay_HeatColoursAboveThresholdOnly) {
   EXPECT_TRUE(strega::testing::isGreyish(cold));
   // The legend (colour bar) is in the Layers panel.
   EXPECT_NE(w.window.findChild<QWidget*>(QStringLiteral("overlay_residual")), nullptr);
+}
+
+TEST_F(RunOutputFixture, OverlayShortcuts_ToggleEachOverlay) {
+  Window w;
+  ASSERT_TRUE(openAndWait(w.window, runWithResidual()));
+  ViewerModel* model = w.window.model();
+  const std::pair<OverlayRole, Qt::Key> toggles[] = {{OverlayRole::Residual, Qt::Key_H},
+                                                     {OverlayRole::AnomalyMask, Qt::Key_M},
+                                                     {OverlayRole::BrainMask, Qt::Key_B},
+                                                     {OverlayRole::Tissue, Qt::Key_T}};
+  for (const auto& [role, key] : toggles) {
+    const int index = model->overlayIndex(role);
+    ASSERT_GE(index, 0) << settingsKey(role).toStdString();
+    const bool before = model->overlays()[static_cast<std::size_t>(index)].visible();
+    QTest::keyClick(&w.window, key);
+    EXPECT_NE(model->overlays()[static_cast<std::size_t>(index)].visible(), before) << settingsKey(role).toStdString();
+  }
+  // Now the tissue classes show (hidden by default), brain mask off: the window with its panels and legends.
+  model->setCursor(strega::testing::kLesionCentreMm);
+  QTest::keyClick(&w.window, Qt::Key_H);
+  QTest::keyClick(&w.window, Qt::Key_M);
+  QTest::keyClick(&w.window, Qt::Key_O); // mask as outline
+  EXPECT_TRUE(QTest::qWaitFor([&] { return w.window.view3D()->surfacesReady(); }, 60000));
+  w.window.grab().save(artifact("run-output-all-overlays.png"));
+  // The brain mask's appearance is remembered for the next case.
+  EXPECT_EQ(QSettings().value(QStringLiteral("overlays/brainMask/visible")).toBool(), false);
+}
+
+TEST(MainWindow, NeurologicalConvention_PutsPatientRightOnTheRight) {
+  Window w;
+  ASSERT_TRUE(openAndWait(w.window, strega::testing::kColin27));
+  SliceView* axial = w.window.sliceView(ViewAxis::Axial);
+  EXPECT_EQ(axial->frame().rightLps, (Vec3{1, 0, 0}));
+  QAction* neurological = nullptr;
+  for (QAction* a : w.window.shortcutActions())
+    if (a->text().contains(QStringLiteral("Neurological"))) neurological = a;
+  ASSERT_NE(neurological, nullptr);
+  neurological->trigger();
+  EXPECT_EQ(axial->frame().rightLps, (Vec3{-1, 0, 0}));
+  EXPECT_EQ(w.window.sliceView(ViewAxis::Coronal)->frame().rightLps, (Vec3{-1, 0, 0}));
+  // A point on the patient's right (-x) now lies right of the cursor on screen.
+  const Vec3 right = add(w.window.model()->cursor(), {-20.0, 0.0, 0.0});
+  EXPECT_GT(axial->worldToWidget(right).x(), axial->worldToWidget(w.window.model()->cursor()).x());
+  w.window.viewLayout()->grab().save(artifact("neurological.png"));
+  neurological->trigger();
 }
 
 TEST_F(RunOutputFixture, ExportMask_WritesTheMaskAsNifti) {
@@ -238,7 +284,8 @@ TEST(MainWindow, ClickInAxial_MovesCoronalAndSagittalToTheClickedVoxel) {
   // The status bar shows the voxel and its value.
   auto* label = w.window.findChild<QLabel*>(QStringLiteral("cursorLabel"));
   ASSERT_NE(label, nullptr);
-  EXPECT_TRUE(label->text().contains(QStringLiteral("voxel (%1, %2, %3)").arg((*voxel)[0]).arg((*voxel)[1]).arg((*voxel)[2])))
+  EXPECT_TRUE(
+    label->text().contains(QStringLiteral("voxel (%1, %2, %3)").arg((*voxel)[0]).arg((*voxel)[1]).arg((*voxel)[2])))
     << label->text().toStdString();
 
   // Scrolling the coronal view moves one voxel plane.
@@ -307,7 +354,8 @@ TEST(MainWindow, CorruptFile_ShowsErrorDialogAndStaysUsable) {
     std::ofstream out(dir / "corrupt.nii.gz", std::ios::binary);
     const unsigned char gzipMagic[] = {0x1f, 0x8b, 0x08, 0x00};
     out.write(reinterpret_cast<const char*>(gzipMagic), 4);
-    for (int i = 0; i < 5000; ++i) out.put(static_cast<char>((i * 7919) & 0xFF));
+    for (int i = 0; i < 5000; ++i)
+      out.put(static_cast<char>((i * 7919) & 0xFF));
   }
   Window w;
   QString message;
@@ -341,7 +389,8 @@ TEST(MainWindow, BratsFolder_OpensT2WithSegmentationOverlay) {
   const auto colin = io::readImage(strega::testing::kColin27);
   io::writeImage(colin.image, dir / "Case7_t2.nii.gz");
   Mask seg = strega::testing::sphereMask(colin.image.geometry(), strega::testing::kLesionCentreMm, 10.0);
-  for (auto& v : seg.voxels()) v = v ? 2 : 0;
+  for (auto& v : seg.voxels())
+    v = v ? 2 : 0;
   const Mask core = strega::testing::sphereMask(colin.image.geometry(), strega::testing::kLesionCentreMm, 5.0);
   for (std::size_t i = 0; i < seg.voxelCount(); ++i)
     if (core[i]) seg[i] = 4;
@@ -440,7 +489,8 @@ TEST(MainWindow, ShortcutsDialog_ListsActionsAndViewControls) {
   auto* table = dialog->findChild<QTableWidget*>();
   ASSERT_NE(table, nullptr);
   QStringList keys;
-  for (int r = 0; r < table->rowCount(); ++r) keys << table->item(r, 1)->text();
+  for (int r = 0; r < table->rowCount(); ++r)
+    keys << table->item(r, 1)->text();
   EXPECT_TRUE(keys.contains(QKeySequence(QKeySequence::Open).toString(QKeySequence::NativeText)));
   EXPECT_TRUE(keys.contains(QStringLiteral("Ctrl+E")));
   EXPECT_GT(table->rowCount(), 15);

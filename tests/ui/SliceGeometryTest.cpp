@@ -41,12 +41,12 @@ TEST(SliceGeometry, Snap_PointBetweenVoxels_MovesToNearestCentre) {
 TEST(SliceFrame, Radiological_AxialShowsPatientRightOnScreenLeftAndAnteriorUp) {
   const SliceGeometry geometry(alignedGeometry());
   const SliceFrame f = geometry.frame(ViewAxis::Axial, {0, 10, 20}, DisplayConvention::Radiological);
-  EXPECT_EQ(f.rightLps, (Vec3{1, 0, 0}));  // screen right = patient left (+x in LPS)
-  EXPECT_EQ(f.downLps, (Vec3{0, 1, 0}));   // screen down = posterior: anterior at the top
+  EXPECT_EQ(f.rightLps, (Vec3{1, 0, 0})); // screen right = patient left (+x in LPS)
+  EXPECT_EQ(f.downLps, (Vec3{0, 1, 0}));  // screen down = posterior: anterior at the top
   EXPECT_EQ(f.normalLps, (Vec3{0, 0, 1}));
   EXPECT_DOUBLE_EQ(f.depthMm(), 20.0);
-  EXPECT_EQ(f.width, 10);                  // x extent 9 mm at 1 mm pixels
-  EXPECT_EQ(f.height, 39);                 // y extent 38 mm at 1 mm pixels
+  EXPECT_EQ(f.width, 10);  // x extent 9 mm at 1 mm pixels
+  EXPECT_EQ(f.height, 39); // y extent 38 mm at 1 mm pixels
   EXPECT_EQ(f.pixelToWorld(0, 0), (Vec3{-5.0, 7.0, 20.0}));
 }
 

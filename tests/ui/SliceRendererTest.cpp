@@ -14,7 +14,8 @@ std::shared_ptr<const ImageF> rampVolume() {
   ImageF image(g);
   for (std::size_t k = 0; k < 4; ++k)
     for (std::size_t j = 0; j < 6; ++j)
-      for (std::size_t i = 0; i < 8; ++i) image.at(i, j, k) = static_cast<float>(10 * i + j + 100 * k);
+      for (std::size_t i = 0; i < 8; ++i)
+        image.at(i, j, k) = static_cast<float>(10 * i + j + 100 * k);
   return std::make_shared<const ImageF>(std::move(image));
 }
 
@@ -118,7 +119,8 @@ TEST(SliceRenderer, OutlineMode_DrawsBoundaryPixelsOnly) {
   auto image = std::make_shared<const ImageF>(ImageF(g, 0.0f));
   Mask mask(g);
   for (std::size_t j = 2; j <= 6; ++j)
-    for (std::size_t i = 2; i <= 6; ++i) mask.at(i, j, 0) = 1;
+    for (std::size_t i = 2; i <= 6; ++i)
+      mask.at(i, j, 0) = 1;
   SliceRenderer renderer;
   renderer.setImage(image);
   LabelStyle style;
@@ -132,8 +134,8 @@ TEST(SliceRenderer, OutlineMode_DrawsBoundaryPixelsOnly) {
   renderer.render(frame, WindowLevel::fromRange(0, 1), out);
   EXPECT_EQ(out.at(2, 4), packArgb(255, 0, 0)); // edge
   EXPECT_EQ(out.at(4, 2), packArgb(255, 0, 0));
-  EXPECT_EQ(out.at(4, 4), packArgb(0, 0, 0));   // interior left clear
-  EXPECT_EQ(out.at(1, 4), packArgb(0, 0, 0));   // outside
+  EXPECT_EQ(out.at(4, 4), packArgb(0, 0, 0)); // interior left clear
+  EXPECT_EQ(out.at(1, 4), packArgb(0, 0, 0)); // outside
   style.mode = MaskMode::Fill;
   renderer.setLabelStyle(id, style);
   renderer.render(frame, WindowLevel::fromRange(0, 1), out);
@@ -171,7 +173,8 @@ TEST(WindowLevel, PercentileRange_IgnoresBackgroundAndRespectsMask) {
   ImageGeometry g;
   g.size = {101, 2, 1};
   ImageF image(g, 0.0f);
-  for (std::size_t i = 0; i < 101; ++i) image.at(i, 0, 0) = static_cast<float>(i); // 0..100; row 1 stays 0
+  for (std::size_t i = 0; i < 101; ++i)
+    image.at(i, 0, 0) = static_cast<float>(i); // 0..100; row 1 stays 0
   const auto all = percentileRange(image, 0.0, 100.0, false);
   ASSERT_TRUE(all);
   EXPECT_DOUBLE_EQ(all->first, 0.0);
@@ -181,7 +184,8 @@ TEST(WindowLevel, PercentileRange_IgnoresBackgroundAndRespectsMask) {
   EXPECT_DOUBLE_EQ(foreground->first, 1.0);
   EXPECT_NEAR(foreground->second, 50.0, 1.0);
   Mask within(g);
-  for (std::size_t i = 60; i <= 70; ++i) within.at(i, 0, 0) = 1;
+  for (std::size_t i = 60; i <= 70; ++i)
+    within.at(i, 0, 0) = 1;
   const auto masked = percentileRange(image, 0.0, 100.0, true, &within);
   ASSERT_TRUE(masked);
   EXPECT_DOUBLE_EQ(masked->first, 60.0);

@@ -3,7 +3,6 @@
 
 #include "strega/render/SurfaceScene.h"
 
-
 using namespace strega;
 using namespace strega::render;
 
@@ -38,9 +37,7 @@ TEST(SurfaceMesh, FromMask_SphereSurfaceLiesAroundItsWorldCentre) {
   EXPECT_LT(maxRadius, 12.0);
 }
 
-TEST(SurfaceMesh, FromEmptyMask_IsEmpty) {
-  EXPECT_TRUE(SurfaceMesh::fromMask(Mask(obliqueGrid()))->empty());
-}
+TEST(SurfaceMesh, FromEmptyMask_IsEmpty) { EXPECT_TRUE(SurfaceMesh::fromMask(Mask(obliqueGrid()))->empty()); }
 
 TEST(SurfaceScene, Render_ShowsTheSurfaceInItsColour) {
   std::string why;

@@ -72,7 +72,8 @@ inline ImageF obliqueVolumeWithBlock(const Size3& centre, Vec3& centreMm) {
   ImageF image(g, 10.0f);
   for (std::size_t k = centre[2] - 1; k <= centre[2] + 1; ++k)
     for (std::size_t j = centre[1] - 1; j <= centre[1] + 1; ++j)
-      for (std::size_t i = centre[0] - 1; i <= centre[0] + 1; ++i) image.at(i, j, k) = 1000.0f;
+      for (std::size_t i = centre[0] - 1; i <= centre[0] + 1; ++i)
+        image.at(i, j, k) = 1000.0f;
   centreMm = g.indexToPhysical({double(centre[0]), double(centre[1]), double(centre[2])});
   return image;
 }
@@ -94,7 +95,8 @@ inline const Vec3 kLesionCentreMm{-30.0, 10.0, 20.0};
 inline constexpr double kLesionRadiusMm = 8.0;
 
 /// A `strega-cli run`-style output folder for Colin27: mask.nii.gz with a sphere (io::writeMask), optionally a
-/// residual.nii.gz with a Gaussian blob there, and report.json naming the input and the finding.
+/// residual.nii.gz with a Gaussian blob there (plus brain_mask.nii.gz and tissue.nii.gz), and report.json naming the
+/// input and the finding.
 inline void writeFakeRunOutput(const fs::path& folder, bool withResidual) {
   fs::create_directories(folder);
   const auto colin = io::readImage(kColin27);
@@ -102,7 +104,8 @@ inline void writeFakeRunOutput(const fs::path& folder, bool withResidual) {
   const Mask mask = sphereMask(grid, kLesionCentreMm, kLesionRadiusMm);
   io::writeMask(mask, folder / "mask.nii.gz");
   std::size_t voxels = 0;
-  for (auto v : mask.voxels()) voxels += v;
+  for (auto v : mask.voxels())
+    voxels += v;
   if (withResidual) {
     ImageF residual(grid, 0.0f);
     for (std::size_t k = 0; k < grid.size[2]; ++k)
@@ -111,19 +114,30 @@ inline void writeFakeRunOutput(const fs::path& folder, bool withResidual) {
           const Vec3 p = grid.indexToPhysical({double(i), double(j), double(k)});
           const double r = norm(subtract(p, kLesionCentreMm));
           // A blob on a low, non-zero floor inside the head so that percentiles see a background.
-          residual.at(i, j, k) = static_cast<float>(std::exp(-r * r / (2 * 6.0 * 6.0)) +
-                                                    (colin.image.at(i, j, k) > 20 ? 0.01 : 0.0));
+          residual.at(i, j, k) =
+            static_cast<float>(std::exp(-r * r / (2 * 6.0 * 6.0)) + (colin.image.at(i, j, k) > 20 ? 0.01 : 0.0));
         }
     io::writeImage(residual, folder / "residual.nii.gz");
+    // Brain mask from Colin27's own skull-stripped version; crude tissue classes by intensity inside it.
+    const auto brain = io::readImage(kColin27.parent_path() / "ch2bet.nii.gz");
+    Mask brainMask(grid);
+    Mask tissue(grid);
+    for (std::size_t i = 0; i < brainMask.voxelCount(); ++i) {
+      brainMask[i] = brain.image[i] > 0;
+      const float v = colin.image[i];
+      tissue[i] = brainMask[i] ? (v < 60 ? 1 : v < 95 ? 2 : 3) : 0;
+    }
+    io::writeMask(brainMask, folder / "brain_mask.nii.gz");
+    io::writeMask(tissue, folder / "tissue.nii.gz");
   }
   nlohmann::json report;
   report["input"] = {{"path", kColin27.string()}};
-  report["findings"] = nlohmann::json::array(
-    {{{"id", 1},
-      {"volume_ml", voxels * grid.voxelVolumeMm3() / 1000.0},
-      {"region", "Right cerebral white matter"},
-      {"peak_score", 0.93},
-      {"centroid_mm", {kLesionCentreMm[0], kLesionCentreMm[1], kLesionCentreMm[2]}}}});
+  report["findings"] =
+    nlohmann::json::array({{{"id", 1},
+                            {"volume_ml", voxels * grid.voxelVolumeMm3() / 1000.0},
+                            {"region", "Right cerebral white matter"},
+                            {"peak_score", 0.93},
+                            {"centroid_mm", {kLesionCentreMm[0], kLesionCentreMm[1], kLesionCentreMm[2]}}}});
   std::ofstream(folder / "report.json") << report.dump(2);
 }
 

@@ -9,23 +9,25 @@ QString colourName(render::Rgb c) { return QColor(c.r, c.g, c.b).name(); }
 render::Rgb colourFrom(const QString& name, render::Rgb fallback) {
   const QColor c(name);
   if (!c.isValid()) return fallback;
-  return {static_cast<std::uint8_t>(c.red()), static_cast<std::uint8_t>(c.green()), static_cast<std::uint8_t>(c.blue())};
+  return {static_cast<std::uint8_t>(c.red()), static_cast<std::uint8_t>(c.green()),
+          static_cast<std::uint8_t>(c.blue())};
 }
 QString prefix(OverlayRole role) { return QStringLiteral("overlays/") + settingsKey(role) + QLatin1Char('/'); }
 } // namespace
 
 QString AppSettings::lastFolder() const { return m_settings.value(QStringLiteral("files/lastFolder")).toString(); }
-void AppSettings::setLastFolder(const QString& folder) { m_settings.setValue(QStringLiteral("files/lastFolder"), folder); }
-
-QStringList AppSettings::recentFiles() const {
-  return m_settings.value(QStringLiteral("files/recent")).toStringList();
+void AppSettings::setLastFolder(const QString& folder) {
+  m_settings.setValue(QStringLiteral("files/lastFolder"), folder);
 }
+
+QStringList AppSettings::recentFiles() const { return m_settings.value(QStringLiteral("files/recent")).toStringList(); }
 
 void AppSettings::addRecentFile(const QString& path) {
   QStringList list = recentFiles();
   list.removeAll(path);
   list.prepend(path);
-  while (list.size() > kMaxRecentFiles) list.removeLast();
+  while (list.size() > kMaxRecentFiles)
+    list.removeLast();
   m_settings.setValue(QStringLiteral("files/recent"), list);
 }
 
@@ -114,7 +116,9 @@ void AppSettings::setWindowLevelPresets(const QList<WindowLevelPreset>& presets)
   m_settings.endArray();
 }
 
-QByteArray AppSettings::windowGeometry() const { return m_settings.value(QStringLiteral("window/geometry")).toByteArray(); }
+QByteArray AppSettings::windowGeometry() const {
+  return m_settings.value(QStringLiteral("window/geometry")).toByteArray();
+}
 QByteArray AppSettings::windowState() const { return m_settings.value(QStringLiteral("window/state")).toByteArray(); }
 void AppSettings::setWindowGeometry(const QByteArray& geometry, const QByteArray& state) {
   m_settings.setValue(QStringLiteral("window/geometry"), geometry);

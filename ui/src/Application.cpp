@@ -96,7 +96,8 @@ void ScriptedSession::start() {
     QTimer::singleShot(0, this, &ScriptedSession::finish);
     return;
   }
-  connect(&m_window, &MainWindow::loadFinished, this, [this](bool ok) { onLoaded(ok); }, Qt::SingleShotConnection);
+  connect(
+    &m_window, &MainWindow::loadFinished, this, [this](bool ok) { onLoaded(ok); }, Qt::SingleShotConnection);
   m_window.open(m_options.input);
 }
 

@@ -92,6 +92,11 @@ RunReport readRunReport(const fs::path& reportJson) {
     throw Error(ErrorKind::InvalidInput, "report.json does not name the input image", reportJson.string());
   if (report.input.is_relative()) report.input = reportJson.parent_path() / report.input;
 
+  if (const nlohmann::json* t = member(root, {"threshold"}); t && t->is_number()) report.threshold = t->get<double>();
+  if (const nlohmann::json* post = member(root, {"postprocess", "postprocessing"}))
+    if (const nlohmann::json* t = member(*post, {"threshold"}); t && t->is_number())
+      report.threshold = t->get<double>();
+
   const nlohmann::json* findings = member(root, {"findings", "lesions"});
   if (findings && findings->is_array()) {
     int ordinal = 0;
@@ -104,7 +109,8 @@ RunReport readRunReport(const fs::path& reportJson) {
       finding.peakScore = numberOr(f, {"peak_score", "peakScore"}, 0.0);
       if (const nlohmann::json* r = member(f, {"region"}); r && r->is_string()) finding.region = r->get<std::string>();
       if (const nlohmann::json* c = member(f, {"centroid_mm", "centroidMm", "centroid_lps_mm"});
-          c && c->is_array() && c->size() == 3 && std::all_of(c->begin(), c->end(), [](auto& v) { return v.is_number(); }))
+          c && c->is_array() && c->size() == 3 &&
+          std::all_of(c->begin(), c->end(), [](auto& v) { return v.is_number(); }))
         finding.centroidMm = Vec3{(*c)[0].get<double>(), (*c)[1].get<double>(), (*c)[2].get<double>()};
       report.findings.push_back(std::move(finding));
     }
@@ -114,8 +120,7 @@ RunReport readRunReport(const fs::path& reportJson) {
 
 std::optional<BratsFiles> findBratsFiles(const fs::path& folder) {
   // BraTS 2018-2021: <case>_t1.nii.gz, _t1ce, _t2, _flair, _seg. BraTS 2023: <case>-t1n, -t1c, -t2w, -t2f, -seg.
-  static const std::regex pattern(R"((.+)[_-](t1|t1ce|t1c|t1n|t2|t2w|t2f|flair|seg)\.nii(\.gz)?)",
-                                  std::regex::icase);
+  static const std::regex pattern(R"((.+)[_-](t1|t1ce|t1c|t1n|t2|t2w|t2f|flair|seg)\.nii(\.gz)?)", std::regex::icase);
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) return std::nullopt;
   std::map<std::string, fs::path> byContrast;
@@ -173,7 +178,8 @@ LoadedCase loadCase(const LoadRequest& request, ProgressScope* progress) {
     result.imagePath = path;
     result.info = std::move(loaded.info);
     result.image = std::make_shared<const ImageF>(std::move(loaded.image));
-    for (const std::string& w : result.info.warnings) result.warnings.push_back(w);
+    for (const std::string& w : result.info.warnings)
+      result.warnings.push_back(w);
   };
   // An optional overlay: skipped when absent, a warning when unreadable.
   auto readOverlay = [&](const fs::path& path, auto assign) {
@@ -212,10 +218,10 @@ LoadedCase loadCase(const LoadRequest& request, ProgressScope* progress) {
     readMain(report.input, report.seriesUid, 0.5);
     result.hasReport = true;
     result.findings = report.findings;
+    result.scoreThreshold = report.threshold;
     result.title = folder.filename().string();
-    readOverlay(folder / "residual.nii.gz", [&](const fs::path& p) {
-      result.residual = std::make_shared<const ImageF>(io::readImage(p).image);
-    });
+    readOverlay(folder / "residual.nii.gz",
+                [&](const fs::path& p) { result.residual = std::make_shared<const ImageF>(io::readImage(p).image); });
     if (progress) progress->update(0.65);
     readOverlay(folder / "mask.nii.gz", [&](const fs::path& p) { result.anomalyMask = readMask(p, nullptr); });
     if (progress) progress->update(0.75);

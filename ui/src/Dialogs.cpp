@@ -66,7 +66,8 @@ QDialog* makeShortcutsDialog(QWidget* parent, const QList<QAction*>& actions) {
   const QList<QPair<QString, QString>> viewRows = {
     {QObject::tr("Set the cursor (slice views)"), QObject::tr("Left click / drag")},
     {QObject::tr("Next / previous slice"), QObject::tr("Wheel, Up / Down, Page Up / Page Down")},
-    {QObject::tr("Window / level"), QObject::tr("Right drag or Ctrl + left drag (horizontal: window, vertical: level)")},
+    {QObject::tr("Window / level"),
+     QObject::tr("Right drag or Ctrl + left drag (horizontal: window, vertical: level)")},
     {QObject::tr("Pan"), QObject::tr("Middle drag or Shift + left drag")},
     {QObject::tr("Zoom"), QObject::tr("Ctrl + wheel, + / -")},
     {QObject::tr("Reset the view under focus"), QObject::tr("Home")},
@@ -79,8 +80,10 @@ QDialog* makeShortcutsDialog(QWidget* parent, const QList<QAction*>& actions) {
     table->setItem(r, 0, new QTableWidgetItem(rows[r].first));
     table->setItem(r, 1, new QTableWidgetItem(rows[r].second));
   }
-  table->resizeColumnsToContents();
-  table->horizontalHeader()->setStretchLastSection(true);
+  table->setWordWrap(true);
+  table->horizontalHeader()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+  table->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
+  table->resizeRowsToContents();
   auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
   QObject::connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
   auto* layout = new QVBoxLayout(dialog);

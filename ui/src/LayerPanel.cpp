@@ -29,7 +29,8 @@ namespace {
 
 QColor toQColor(render::Rgb c) { return QColor(c.r, c.g, c.b); }
 render::Rgb toRgb(const QColor& c) {
-  return {static_cast<std::uint8_t>(c.red()), static_cast<std::uint8_t>(c.green()), static_cast<std::uint8_t>(c.blue())};
+  return {static_cast<std::uint8_t>(c.red()), static_cast<std::uint8_t>(c.green()),
+          static_cast<std::uint8_t>(c.blue())};
 }
 
 /// A horizontal colour bar of a heat overlay, labelled with its threshold and maximum.
@@ -75,7 +76,8 @@ QWidget* makeLabelLegend(const Overlay& overlay, QWidget* parent) {
   for (int i = 0; i < names.size(); ++i) {
     auto* row = new QLabel(parent);
     const QColor colour = toQColor(overlay.label.colourOf(static_cast<unsigned>(i + 1)));
-    row->setText(QStringLiteral("<span style='color:%1'>&#9632;</span> %2").arg(colour.name(), names[i].toHtmlEscaped()));
+    row->setText(
+      QStringLiteral("<span style='color:%1'>&#9632;</span> %2").arg(colour.name(), names[i].toHtmlEscaped()));
     layout->addWidget(row);
   }
   return legend;
@@ -83,26 +85,40 @@ QWidget* makeLabelLegend(const Overlay& overlay, QWidget* parent) {
 
 } // namespace
 
-QList<WindowLevelPreset> windowLevelPresets(const ViewerModel& model, const AppSettings& settings) {
-  QList<WindowLevelPreset> presets;
+QStringList windowLevelPresetNames(const ViewerModel& model, const AppSettings& settings) {
+  QStringList names;
   if (model.hasImage()) {
-    const LoadedCase& c = *model.loadedCase();
-    const ImageF& image = *c.image;
-    auto add = [&presets](const QString& name, std::optional<std::pair<double, double>> range) {
-      if (!range) return;
-      const auto wl = render::WindowLevel::fromRange(range->first, range->second);
-      presets.append({name, wl.window, wl.level});
-    };
-    add(QObject::tr("Auto (1-99 %)"), render::percentileRange(image, 1.0, 99.0, true));
-    if (c.brainMask && c.brainMask->geometry().sameGrid(image.geometry()))
-      add(QObject::tr("Brain"), render::percentileRange(image, 1.0, 99.0, true, c.brainMask.get()));
-    else
-      add(QObject::tr("Brain"), render::percentileRange(image, 5.0, 99.5, true));
-    add(QObject::tr("Full range"), render::percentileRange(image, 0.0, 100.0, false));
-    if (c.info.modality == "CT") presets.append({QObject::tr("CT brain"), 80.0, 40.0});
+    names << QObject::tr("Auto (1-99 %)") << QObject::tr("Brain") << QObject::tr("Full range");
+    if (model.loadedCase()->info.modality == "CT") names << QObject::tr("CT brain");
   }
-  presets.append(settings.windowLevelPresets());
-  return presets;
+  for (const auto& preset : settings.windowLevelPresets())
+    names << preset.name;
+  return names;
+}
+
+std::optional<render::WindowLevel> windowLevelPreset(const ViewerModel& model, const AppSettings& settings,
+                                                     const QString& name) {
+  if (!windowLevelPresetNames(model, settings).contains(name)) return std::nullopt;
+  for (const auto& preset : settings.windowLevelPresets())
+    if (preset.name == name) return render::WindowLevel{preset.window, preset.level};
+  if (!model.hasImage()) return std::nullopt;
+  const LoadedCase& c = *model.loadedCase();
+  const ImageF& image = *c.image;
+  std::optional<std::pair<double, double>> range;
+  if (name == QObject::tr("Auto (1-99 %)")) {
+    range = render::percentileRange(image, 1.0, 99.0, true);
+  } else if (name == QObject::tr("Brain")) {
+    if (c.brainMask && c.brainMask->geometry().sameGrid(image.geometry()))
+      range = render::percentileRange(image, 1.0, 99.0, true, c.brainMask.get());
+    else
+      range = render::percentileRange(image, 5.0, 99.5, true);
+  } else if (name == QObject::tr("Full range")) {
+    range = render::percentileRange(image, 0.0, 100.0, false);
+  } else if (name == QObject::tr("CT brain")) {
+    return render::WindowLevel{80.0, 40.0};
+  }
+  if (!range) return std::nullopt;
+  return render::WindowLevel::fromRange(range->first, range->second);
 }
 
 LayerPanel::LayerPanel(ViewerModel* model, AppSettings* settings, QWidget* parent)
@@ -147,7 +163,7 @@ void LayerPanel::rebuild() {
   m_presets = new QComboBox(imageBox);
   m_presets->setObjectName(QStringLiteral("presetCombo"));
   m_presets->addItem(tr("Presets..."));
-  for (const auto& preset : windowLevelPresets(*m_model, *m_settings)) m_presets->addItem(preset.name);
+  m_presets->addItems(windowLevelPresetNames(*m_model, *m_settings));
   auto* save = new QPushButton(tr("Save..."), imageBox);
   save->setToolTip(tr("Save the current window/level as a named preset"));
   auto* presetRow = new QHBoxLayout;
@@ -165,7 +181,8 @@ void LayerPanel::rebuild() {
   });
   connect(save, &QPushButton::clicked, this, &LayerPanel::saveCurrentAsPreset);
 
-  for (std::size_t i = 0; i < m_model->overlays().size(); ++i) column->addWidget(makeOverlayBox(static_cast<int>(i)));
+  for (std::size_t i = 0; i < m_model->overlays().size(); ++i)
+    column->addWidget(makeOverlayBox(static_cast<int>(i)));
   column->addStretch(1);
 }
 
@@ -180,7 +197,8 @@ QWidget* LayerPanel::makeOverlayBox(int index) {
 
   auto* opacity = new QSlider(Qt::Horizontal, box);
   opacity->setRange(0, 100);
-  opacity->setValue(static_cast<int>(std::lround((overlay.isHeat() ? overlay.heat.opacity : overlay.label.opacity) * 100)));
+  opacity->setValue(
+    static_cast<int>(std::lround((overlay.isHeat() ? overlay.heat.opacity : overlay.label.opacity) * 100)));
   form->addRow(tr("Opacity"), opacity);
 
   // Persist every change of appearance under the overlay's role.
@@ -205,7 +223,8 @@ QWidget* LayerPanel::makeOverlayBox(int index) {
       m_model->setHeatStyle(index, style);
     });
     auto* colormap = new QComboBox(box);
-    for (render::Colormap map : render::allColormaps()) colormap->addItem(QString::fromLatin1(render::toString(map)));
+    for (render::Colormap map : render::allColormaps())
+      colormap->addItem(QString::fromLatin1(render::toString(map)));
     colormap->setCurrentText(QString::fromLatin1(render::toString(overlay.heat.colormap)));
     form->addRow(tr("Colour map"), colormap);
     auto* threshold = new QDoubleSpinBox(box);
@@ -252,7 +271,8 @@ QWidget* LayerPanel::makeOverlayBox(int index) {
     connect(m_model, &ViewerModel::overlayStyleChanged, mode, [this, mode, index](int changed) {
       if (changed != index) return;
       const QSignalBlocker block(mode);
-      mode->setCurrentIndex(m_model->overlays()[static_cast<std::size_t>(index)].label.mode == render::MaskMode::Outline);
+      mode->setCurrentIndex(m_model->overlays()[static_cast<std::size_t>(index)].label.mode ==
+                            render::MaskMode::Outline);
     });
     if (overlay.label.labelColours.size() <= 1) {
       auto* colour = new QPushButton(box);
@@ -291,13 +311,10 @@ void LayerPanel::syncWindowLevel() {
 }
 
 bool LayerPanel::applyPreset(const QString& name) {
-  for (const auto& preset : windowLevelPresets(*m_model, *m_settings)) {
-    if (preset.name == name) {
-      m_model->setWindowLevel({preset.window, preset.level});
-      return true;
-    }
-  }
-  return false;
+  const auto wl = windowLevelPreset(*m_model, *m_settings, name);
+  if (!wl) return false;
+  m_model->setWindowLevel(*wl);
+  return true;
 }
 
 void LayerPanel::saveCurrentAsPreset() {

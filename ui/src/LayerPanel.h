@@ -6,6 +6,8 @@
 
 #include <QWidget>
 
+#include <optional>
+
 class QComboBox;
 class QDoubleSpinBox;
 class QTableWidget;
@@ -15,10 +17,13 @@ namespace strega::ui {
 
 class ViewerModel;
 
-/// \brief Window/level presets for the current case: Auto (1-99 % of the foreground), Brain (1-99 % inside the
-/// brain mask when there is one on the image grid, else 5-99.5 % of the foreground), Full range, CT brain
+/// \brief Names of the window/level presets for the current case: Auto (1-99 % of the foreground), Brain (1-99 %
+/// inside the brain mask when there is one on the image grid, else 5-99.5 % of the foreground), Full range, CT brain
 /// (W 80 L 40) for CT, then the user's saved presets.
-QList<WindowLevelPreset> windowLevelPresets(const ViewerModel& model, const AppSettings& settings);
+QStringList windowLevelPresetNames(const ViewerModel& model, const AppSettings& settings);
+/// The window/level of a preset, computed when asked (percentiles take a few milliseconds), or nothing.
+std::optional<render::WindowLevel> windowLevelPreset(const ViewerModel& model, const AppSettings& settings,
+                                                     const QString& name);
 
 /// \brief The Layers side panel.
 class LayerPanel : public QWidget {

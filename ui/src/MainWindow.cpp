@@ -77,17 +77,21 @@ std::vector<Overlay> makeOverlays(const LoadedCase& c, const AppSettings& settin
     o.values = c.residual;
     render::HeatStyle defaults;
     defaults.opacity = 0.6;
-    // Scores above the 95th percentile of the non-background voxels, saturating at the 99.9th.
+    // The run's own threshold when the report gives it; else the upper scores: above the 95th percentile of the
+    // non-background voxels and at least a quarter of the 99.9th, where the colour map saturates.
     if (const auto range = render::percentileRange(*c.residual, 95.0, 99.9, true)) {
-      defaults.threshold = range->first;
-      defaults.maximum = std::max(range->second, range->first + 1e-6);
+      defaults.threshold = std::max(range->first, 0.25 * range->second);
+      defaults.maximum = range->second;
     }
+    if (c.scoreThreshold) defaults.threshold = *c.scoreThreshold;
+    defaults.maximum = std::max(defaults.maximum, defaults.threshold + 1e-6);
     o.heat = settings.heatStyle(o.role, defaults);
     o.heat.threshold = defaults.threshold;
     o.heat.maximum = defaults.maximum;
     overlays.push_back(std::move(o));
   }
-  addLabels(OverlayRole::Tissue, c.tissue, {false, 0.35, render::MaskMode::Fill, {200, 200, 200}, render::tissuePalette()},
+  addLabels(OverlayRole::Tissue, c.tissue,
+            {false, 0.35, render::MaskMode::Fill, {200, 200, 200}, render::tissuePalette()},
             {QObject::tr("CSF"), QObject::tr("Grey matter"), QObject::tr("White matter")});
   addLabels(OverlayRole::BrainMask, c.brainMask, {true, 0.7, render::MaskMode::Outline, {0, 200, 255}, {}}, {});
   if (c.reference) {
@@ -161,6 +165,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), d(std::make_uniqu
   d->layersDock->setObjectName(QStringLiteral("layersDock"));
   d->layersDock->setWidget(scroll);
   scroll->setMinimumWidth(300);
+  scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   addDockWidget(Qt::RightDockWidgetArea, d->layersDock);
   d->findingsDock = new QDockWidget(tr("Findings"), this);
   d->findingsDock->setObjectName(QStringLiteral("findingsDock"));
@@ -277,9 +282,10 @@ void MainWindow::createActions() {
   d->recentMenu = file->addMenu(tr("Open &Recent"));
   updateRecentMenu();
   file->addSeparator();
-  d->exportMask = add(file, tr("&Export Anomaly Mask as NIfTI..."), QKeySequence(tr("Ctrl+E")), [this] { exportMaskDialog(); });
-  d->screenshot =
-    add(file, tr("Save &Screenshot of the Views..."), QKeySequence(tr("Ctrl+Shift+S")), [this] { saveScreenshotDialog(); });
+  d->exportMask =
+    add(file, tr("&Export Anomaly Mask as NIfTI..."), QKeySequence(tr("Ctrl+E")), [this] { exportMaskDialog(); });
+  d->screenshot = add(file, tr("Save &Screenshot of the Views..."), QKeySequence(tr("Ctrl+Shift+S")),
+                      [this] { saveScreenshotDialog(); });
   file->addSeparator();
   d->closeCase = add(file, tr("&Close Image"), QKeySequence::Close, [this] {
     m_model->clear();
@@ -300,22 +306,23 @@ void MainWindow::createActions() {
   }
   view->addSeparator();
   add(view, tr("&Reset Views"), QKeySequence(tr("Ctrl+R")), [this] {
-    for (SliceView* v : {m_axial, m_sagittal, m_coronal}) v->resetView();
+    for (SliceView* v : {m_axial, m_sagittal, m_coronal})
+      v->resetView();
     m_view3D->resetCamera();
   });
   add(view, tr("C&entre Views on Cursor"), QKeySequence(tr("C")), [this] { m_model->requestCentreOnCursor(); });
   d->crosshair = add(view, tr("Show Cross&hair"), QKeySequence(tr("X")), [this](bool on) {
-    for (SliceView* v : {m_axial, m_sagittal, m_coronal}) v->setCrosshairVisible(on);
+    for (SliceView* v : {m_axial, m_sagittal, m_coronal})
+      v->setCrosshairVisible(on);
   });
   d->crosshair->setCheckable(true);
   d->crosshair->setChecked(true);
-  d->neurological = add(view, tr("&Neurological Convention (patient's right on the right)"), QKeySequence(),
-                        [this](bool on) {
-                          const auto convention =
-                            on ? render::DisplayConvention::Neurological : render::DisplayConvention::Radiological;
-                          m_model->setConvention(convention);
-                          d->settings.setConvention(convention);
-                        });
+  d->neurological =
+    add(view, tr("&Neurological Convention (patient's right on the right)"), QKeySequence(), [this](bool on) {
+      const auto convention = on ? render::DisplayConvention::Neurological : render::DisplayConvention::Radiological;
+      m_model->setConvention(convention);
+      d->settings.setConvention(convention);
+    });
   d->neurological->setCheckable(true);
   d->neurological->setChecked(m_model->convention() == render::DisplayConvention::Neurological);
   view->addSeparator();
@@ -364,7 +371,8 @@ void MainWindow::createActions() {
 
 void MainWindow::updateActions() {
   const bool has = m_model->hasImage();
-  for (QAction* a : {d->screenshot, d->closeCase, d->autoWindow}) a->setEnabled(has);
+  for (QAction* a : {d->screenshot, d->closeCase, d->autoWindow})
+    a->setEnabled(has);
   d->exportMask->setEnabled(has && m_model->overlayIndex(OverlayRole::AnomalyMask) >= 0);
   for (auto& [role, action] : d->toggles) {
     const int index = m_model->overlayIndex(role);
@@ -375,8 +383,8 @@ void MainWindow::updateActions() {
   const int mask = m_model->overlayIndex(OverlayRole::AnomalyMask);
   d->mode->setEnabled(mask >= 0);
   const QSignalBlocker block(d->mode);
-  d->mode->setChecked(mask >= 0 && m_model->overlays()[static_cast<std::size_t>(mask)].label.mode ==
-                                     render::MaskMode::Outline);
+  d->mode->setChecked(mask >= 0 &&
+                      m_model->overlays()[static_cast<std::size_t>(mask)].label.mode == render::MaskMode::Outline);
 }
 
 void MainWindow::updateRecentMenu() {
@@ -398,19 +406,21 @@ void MainWindow::updateCursorReadout() {
   QString text = tr("LPS (%1, %2, %3) mm").arg(formatNumber(p[0]), formatNumber(p[1]), formatNumber(p[2]));
   const ImageF& image = *m_model->loadedCase()->image;
   if (const auto index = render::nearestVoxel(image.geometry(), p)) {
-    text += tr("   voxel (%1, %2, %3)   value %4")
-              .arg((*index)[0])
-              .arg((*index)[1])
-              .arg((*index)[2])
-              .arg(static_cast<double>(image.at(static_cast<std::size_t>((*index)[0]), static_cast<std::size_t>((*index)[1]),
-                                                static_cast<std::size_t>((*index)[2]))),
-                   0, 'g', 6);
+    text +=
+      tr("   voxel (%1, %2, %3)   value %4")
+        .arg((*index)[0])
+        .arg((*index)[1])
+        .arg((*index)[2])
+        .arg(static_cast<double>(image.at(static_cast<std::size_t>((*index)[0]), static_cast<std::size_t>((*index)[1]),
+                                          static_cast<std::size_t>((*index)[2]))),
+             0, 'g', 6);
   } else {
     text += tr("   outside the image");
   }
   for (const Overlay& o : m_model->overlays()) {
     if (o.isHeat()) {
-      if (const auto v = render::valueAt(*o.values, p)) text += tr("   score %1").arg(static_cast<double>(*v), 0, 'g', 4);
+      if (const auto v = render::valueAt(*o.values, p))
+        text += tr("   score %1").arg(static_cast<double>(*v), 0, 'g', 4);
     } else if (o.role == OverlayRole::AnomalyMask || o.role == OverlayRole::Reference) {
       if (const auto v = render::valueAt(*o.labels, p); v && *v) text += tr("   %1: %2").arg(o.name).arg(*v);
     }
@@ -521,10 +531,12 @@ void MainWindow::finishLoad() {
   d->findingsDock->setVisible(loaded.hasReport);
   if (!loaded.warnings.empty()) {
     QStringList warnings;
-    for (const auto& w : loaded.warnings) warnings << QString::fromStdString(w);
+    for (const auto& w : loaded.warnings)
+      warnings << QString::fromStdString(w);
     statusBar()->showMessage(warnings.join(QStringLiteral("; ")), 10000);
     if (!m_interactive)
-      for (const QString& w : warnings) std::fprintf(stderr, "strega: warning: %s\n", qPrintable(w));
+      for (const QString& w : warnings)
+        std::fprintf(stderr, "strega: warning: %s\n", qPrintable(w));
   }
   Q_EMIT loadFinished(true, QString());
 }
@@ -572,9 +584,8 @@ bool MainWindow::saveLayoutScreenshot(const QString& path) { return m_layout->gr
 bool MainWindow::saveWindowScreenshot(const QString& path) { return grab().save(path, "PNG"); }
 
 void MainWindow::saveScreenshotDialog() {
-  const QString path = QFileDialog::getSaveFileName(this, tr("Save screenshot"),
-                                                    d->settings.lastFolder() + QStringLiteral("/screenshot.png"),
-                                                    tr("PNG image (*.png)"));
+  const QString path = QFileDialog::getSaveFileName(
+    this, tr("Save screenshot"), d->settings.lastFolder() + QStringLiteral("/screenshot.png"), tr("PNG image (*.png)"));
   if (path.isEmpty()) return;
   if (saveLayoutScreenshot(path))
     statusBar()->showMessage(tr("Screenshot saved to %1").arg(path), 6000);

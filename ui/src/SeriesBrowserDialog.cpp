@@ -78,8 +78,9 @@ SeriesBrowserDialog::SeriesBrowserDialog(std::vector<io::ImageInfo> entries, QWi
       const QString patientKey = patientName + QLatin1Char('|') + metadata(info, "PatientID");
       QTreeWidgetItem*& patient = patients[patientKey];
       if (!patient) {
-        patient = new QTreeWidgetItem(m_tree, {tr("Patient: %1 (%2)").arg(patientName.isEmpty() ? tr("anonymous") : patientName,
-                                                                          metadata(info, "PatientID"))});
+        patient = new QTreeWidgetItem(
+          m_tree, {tr("Patient: %1 (%2)")
+                     .arg(patientName.isEmpty() ? tr("anonymous") : patientName, metadata(info, "PatientID"))});
         patient->setFlags(Qt::ItemIsEnabled);
         patient->setExpanded(true);
       }
@@ -106,14 +107,15 @@ SeriesBrowserDialog::SeriesBrowserDialog(std::vector<io::ImageInfo> entries, QWi
     if (dicom && !metadata(info, "SeriesNumber").isEmpty())
       name = tr("#%1 %2").arg(metadata(info, "SeriesNumber"), name);
     if (name.trimmed().isEmpty()) name = QString::fromStdString(std::filesystem::path(info.path).filename().string());
-    auto* item = new QTreeWidgetItem(parentItem, {name, QString::fromStdString(info.modality), sizeText(info),
-                                                  QString::number(info.fileCount)});
+    auto* item = new QTreeWidgetItem(
+      parentItem, {name, QString::fromStdString(info.modality), sizeText(info), QString::number(info.fileCount)});
     item->setIcon(0, QIcon(placeholder));
     item->setData(0, Qt::UserRole, static_cast<int>(i));
     item->setToolTip(0, QString::fromStdString(info.path));
     m_items.push_back(item);
   }
-  for (int c = 0; c < 4; ++c) m_tree->resizeColumnToContents(c);
+  for (int c = 0; c < 4; ++c)
+    m_tree->resizeColumnToContents(c);
   if (!m_items.empty()) m_tree->setCurrentItem(m_items.front());
 
   connect(m_tree, &QTreeWidget::itemDoubleClicked, this, [this](QTreeWidgetItem* item) {
@@ -127,7 +129,8 @@ SeriesBrowserDialog::SeriesBrowserDialog(std::vector<io::ImageInfo> entries, QWi
   connect(this, &SeriesBrowserDialog::thumbnailReady, this, &SeriesBrowserDialog::setThumbnail, Qt::QueuedConnection);
 
   auto* layout = new QVBoxLayout(this);
-  layout->addWidget(new QLabel(tr("%n volume(s) found. Pick one to open:", nullptr, static_cast<int>(m_entries.size())), this));
+  layout->addWidget(
+    new QLabel(tr("%n volume(s) found. Pick one to open:", nullptr, static_cast<int>(m_entries.size())), this));
   layout->addWidget(m_tree);
   layout->addWidget(m_buttons);
   resize(820, 520);

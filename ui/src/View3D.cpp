@@ -8,6 +8,7 @@
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QPainter>
+#include <QTimer>
 #include <QWheelEvent>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -61,7 +62,15 @@ void View3D::startBuild() {
     Q_EMIT surfacesBuilt();
     return;
   }
+  // Start a moment later, so that the slice views draw first (this work competes with them for the CPU).
+  QTimer::singleShot(100, this, [this, generation = m_generation] {
+    if (generation == m_generation) launchBuild();
+  });
+}
+
+void View3D::launchBuild() {
   const auto loaded = m_model->loadedCase();
+  if (!loaded || !loaded->image) return;
   std::vector<std::pair<int, std::shared_ptr<const Mask>>> masks;
   for (std::size_t i = 0; i < m_model->overlays().size(); ++i) {
     const Overlay& o = m_model->overlays()[i];
@@ -78,10 +87,12 @@ void View3D::startBuild() {
       // The head (or, for skull-stripped inputs, the brain): a low iso-value between background and tissue.
       const auto all = render::percentileRange(*loaded->image, 1.0, 1.0, false);
       const auto tissue = render::percentileRange(*loaded->image, 99.0, 99.0, true);
-      if (all && tissue) meshes->brain = render::SurfaceMesh::fromImage(*loaded->image,
-                                                                          all->first + 0.15 * (tissue->first - all->first));
+      if (all && tissue)
+        meshes->brain =
+          render::SurfaceMesh::fromImage(*loaded->image, all->first + 0.15 * (tissue->first - all->first));
     }
-    for (const auto& [index, mask] : masks) meshes->overlays.emplace_back(index, render::SurfaceMesh::fromMask(*mask));
+    for (const auto& [index, mask] : masks)
+      meshes->overlays.emplace_back(index, render::SurfaceMesh::fromMask(*mask));
     return meshes;
   }));
 }

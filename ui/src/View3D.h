@@ -47,6 +47,7 @@ protected:
 private:
   struct Meshes;
   void startBuild();
+  void launchBuild();
   void applyMeshes(const std::shared_ptr<Meshes>& meshes);
   void applyAppearance();
 

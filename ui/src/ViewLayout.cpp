@@ -22,7 +22,8 @@ ViewLayout::ViewLayout(std::array<QWidget*, 4> views, QWidget* parent)
 void ViewLayout::setMaximised(int index) {
   if (index < -1 || index > 3) index = -1;
   m_maximised = index;
-  for (int i = 0; i < 4; ++i) m_views[static_cast<std::size_t>(i)]->setVisible(index < 0 || i == index);
+  for (int i = 0; i < 4; ++i)
+    m_views[static_cast<std::size_t>(i)]->setVisible(index < 0 || i == index);
   Q_EMIT layoutChanged(index);
 }
 

@@ -18,7 +18,8 @@ std::array<Rgb, 256> interpolate(std::initializer_list<Stop> stops) {
   for (int i = 0; i < 256; ++i) {
     const double t = i / 255.0;
     std::size_t k = 0;
-    while (k + 2 < s.size() && t > s[k + 1].position) ++k;
+    while (k + 2 < s.size() && t > s[k + 1].position)
+      ++k;
     const double span = s[k + 1].position - s[k].position;
     const double f = span > 0 ? std::clamp((t - s[k].position) / span, 0.0, 1.0) : 0.0;
     auto mix = [f](std::uint8_t a, std::uint8_t b) {
@@ -58,11 +59,8 @@ const std::array<Rgb, 256>& colormapTable(Colormap map) {
                                                        {0.625, {255, 255, 0}},
                                                        {0.875, {255, 0, 0}},
                                                        {1.0, {128, 0, 0}}});
-  static const std::array<Rgb, 256> viridis = interpolate({{0.0, {68, 1, 84}},
-                                                           {0.25, {59, 82, 139}},
-                                                           {0.5, {33, 145, 140}},
-                                                           {0.75, {94, 201, 98}},
-                                                           {1.0, {253, 231, 37}}});
+  static const std::array<Rgb, 256> viridis = interpolate(
+    {{0.0, {68, 1, 84}}, {0.25, {59, 82, 139}}, {0.5, {33, 145, 140}}, {0.75, {94, 201, 98}}, {1.0, {253, 231, 37}}});
   static const std::array<Rgb, 256> grey = interpolate({{0.0, {0, 0, 0}}, {1.0, {255, 255, 255}}});
   switch (map) {
   case Colormap::Hot: return hot;

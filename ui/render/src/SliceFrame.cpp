@@ -53,13 +53,13 @@ Vec3 SliceGeometry::normalOf(ViewAxis axis) { return unit(normalIndex(axis), 1.0
 SliceGeometry::SliceGeometry(const ImageGeometry& reference, int maxPixels) {
   reference.validate();
   // World bounding box of the voxel centres (the eight corner voxels).
-  m_min = {std::numeric_limits<double>::max(), std::numeric_limits<double>::max(),
-           std::numeric_limits<double>::max()};
+  m_min = {std::numeric_limits<double>::max(), std::numeric_limits<double>::max(), std::numeric_limits<double>::max()};
   m_max = {std::numeric_limits<double>::lowest(), std::numeric_limits<double>::lowest(),
            std::numeric_limits<double>::lowest()};
   for (int corner = 0; corner < 8; ++corner) {
     Vec3 index{};
-    for (int a = 0; a < 3; ++a) index[a] = (corner >> a & 1) ? static_cast<double>(reference.size[a] - 1) : 0.0;
+    for (int a = 0; a < 3; ++a)
+      index[a] = (corner >> a & 1) ? static_cast<double>(reference.size[a] - 1) : 0.0;
     const Vec3 p = reference.indexToPhysical(index);
     for (int w = 0; w < 3; ++w) {
       m_min[w] = std::min(m_min[w], p[w]);
@@ -69,7 +69,8 @@ SliceGeometry::SliceGeometry(const ImageGeometry& reference, int maxPixels) {
 
   m_pixelMm = std::min({reference.spacingMm[0], reference.spacingMm[1], reference.spacingMm[2]});
   double largestExtent = 0.0;
-  for (int w = 0; w < 3; ++w) largestExtent = std::max(largestExtent, m_max[w] - m_min[w]);
+  for (int w = 0; w < 3; ++w)
+    largestExtent = std::max(largestExtent, m_max[w] - m_min[w]);
   if (maxPixels > 1 && largestExtent / m_pixelMm + 1.0 > maxPixels) m_pixelMm = largestExtent / (maxPixels - 1);
 
   // Slice step along each world axis: the spacing of the voxel axis that points most nearly along it, so that
@@ -99,7 +100,7 @@ SliceFrame SliceGeometry::frame(ViewAxis axis, const Vec3& cursorMm, DisplayConv
   switch (axis) {
   case ViewAxis::Axial: rightIndex = 0, rightSign = leftRight, downIndex = 1, downSign = 1.0; break;    // A up
   case ViewAxis::Coronal: rightIndex = 0, rightSign = leftRight, downIndex = 2, downSign = -1.0; break; // S up
-  case ViewAxis::Sagittal: rightIndex = 1, rightSign = 1.0, downIndex = 2, downSign = -1.0; break;     // A left
+  case ViewAxis::Sagittal: rightIndex = 1, rightSign = 1.0, downIndex = 2, downSign = -1.0; break;      // A left
   }
   const int n = normalIndex(axis);
   f.rightLps = unit(rightIndex, rightSign);

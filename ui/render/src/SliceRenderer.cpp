@@ -23,8 +23,7 @@ namespace {
 /// "input coordinates" are voxel indices) and the world -> index map applied through the reslice axes.
 class ReslicedVolume {
 public:
-  template <class T>
-  ReslicedVolume(const Volume<T>& volume, bool linear, double background) {
+  template <class T> ReslicedVolume(const Volume<T>& volume, bool linear, double background) {
     const ImageGeometry& g = volume.geometry();
     m_origin = g.originMm;
     m_worldToIndex = inverse(g.indexToPhysicalMatrix());
@@ -159,7 +158,8 @@ struct SliceRenderer::Impl {
           // outline of a digital circle has no gaps at its diagonal steps).
           bool inside = x > 0 && x + 1 < w && y > 0 && y + 1 < h;
           for (int dy = -1; inside && dy <= 1; ++dy)
-            for (int dx = -1; inside && dx <= 1; ++dx) inside = row[dy * w + x + dx] == label;
+            for (int dx = -1; inside && dx <= 1; ++dx)
+              inside = row[dy * w + x + dx] == label;
           if (inside) continue;
         }
         std::uint32_t& pixel = out.pixels[static_cast<std::size_t>(y) * w + x];
@@ -177,8 +177,7 @@ void SliceRenderer::setImage(std::shared_ptr<const ImageF> image) {
   m_impl->resliced.reset();
   m_impl->image = std::move(image);
   if (m_impl->image && !m_impl->image->empty())
-    m_impl->resliced =
-      std::make_unique<ReslicedVolume>(*m_impl->image, true, std::numeric_limits<double>::quiet_NaN());
+    m_impl->resliced = std::make_unique<ReslicedVolume>(*m_impl->image, true, std::numeric_limits<double>::quiet_NaN());
 }
 
 const std::shared_ptr<const ImageF>& SliceRenderer::image() const { return m_impl->image; }

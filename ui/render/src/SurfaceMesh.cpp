@@ -33,7 +33,8 @@ PreparedGrid prepare(const Volume<T>& volume, F valueOf, float padValue, double 
   const ImageGeometry& g = volume.geometry();
   const int s = volume.voxelCount() > kShrinkAboveVoxels ? 2 : 1;
   int n[3];
-  for (int a = 0; a < 3; ++a) n[a] = static_cast<int>((g.size[a] + s - 1) / s) + 2;
+  for (int a = 0; a < 3; ++a)
+    n[a] = static_cast<int>((g.size[a] + s - 1) / s) + 2;
 
   auto values = vtkSmartPointer<vtkFloatArray>::New();
   values->SetNumberOfTuples(static_cast<vtkIdType>(n[0]) * n[1] * n[2]);
@@ -80,7 +81,8 @@ PreparedGrid prepare(const Volume<T>& volume, F valueOf, float padValue, double 
   const Mat3 m = g.indexToPhysicalMatrix();
   double matrix[16] = {0};
   for (int r = 0; r < 3; ++r) {
-    for (int col = 0; col < 3; ++col) matrix[r * 4 + col] = m[r * 3 + col] * s;
+    for (int col = 0; col < 3; ++col)
+      matrix[r * 4 + col] = m[r * 3 + col] * s;
     matrix[r * 4 + 3] = g.originMm[r] + (m[r * 3 + 0] + m[r * 3 + 1] + m[r * 3 + 2]) * c;
   }
   matrix[15] = 1.0;
@@ -126,8 +128,8 @@ std::vector<Vec3> SurfaceMesh::vertices() const {
 std::shared_ptr<const SurfaceMesh> SurfaceMesh::fromMask(const Mask& mask, std::uint8_t minLabel) {
   auto impl = std::make_unique<Impl>();
   if (!mask.empty()) {
-    const PreparedGrid grid =
-      prepare(mask, [minLabel](std::uint8_t v) { return v >= minLabel ? 1.0 : 0.0; }, 0.0f, 0.7);
+    const PreparedGrid grid = prepare(
+      mask, [minLabel](std::uint8_t v) { return v >= minLabel ? 1.0 : 0.0; }, 0.0f, 0.7);
     impl->polyData = extract(grid, 0.5);
   }
   return std::shared_ptr<const SurfaceMesh>(new SurfaceMesh(std::move(impl)));
@@ -139,8 +141,8 @@ std::shared_ptr<const SurfaceMesh> SurfaceMesh::fromImage(const ImageF& image, d
     float minimum = std::numeric_limits<float>::max();
     for (float v : image.voxels())
       if (std::isfinite(v)) minimum = std::min(minimum, v);
-    const PreparedGrid grid =
-      prepare(image, [minimum](float v) { return std::isfinite(v) ? v : minimum; }, minimum, 0.7);
+    const PreparedGrid grid = prepare(
+      image, [minimum](float v) { return std::isfinite(v) ? v : minimum; }, minimum, 0.7);
     impl->polyData = extract(grid, isoValue);
   }
   return std::shared_ptr<const SurfaceMesh>(new SurfaceMesh(std::move(impl)));

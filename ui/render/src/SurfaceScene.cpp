@@ -75,7 +75,8 @@ bool SurfaceScene::available(std::string* whyNot) {
 }
 
 void SurfaceScene::clear() {
-  for (auto& actor : m_impl->actors) m_impl->renderer->RemoveActor(actor);
+  for (auto& actor : m_impl->actors)
+    m_impl->renderer->RemoveActor(actor);
   m_impl->actors.clear();
   m_impl->meshes.clear();
   m_impl->cursorActor->VisibilityOff();
@@ -120,7 +121,7 @@ void SurfaceScene::resetCamera() {
   const double centre[3] = {(bounds[0] + bounds[1]) / 2, (bounds[2] + bounds[3]) / 2, (bounds[4] + bounds[5]) / 2};
   camera->SetFocalPoint(centre);
   camera->SetPosition(centre[0], centre[1] - 1000.0, centre[2]); // anterior is -y in LPS
-  camera->SetViewUp(0.0, 0.0, 1.0);                             // superior up
+  camera->SetViewUp(0.0, 0.0, 1.0);                              // superior up
   m_impl->renderer->ResetCamera(bounds);
   m_impl->renderer->ResetCameraClippingRange();
   m_impl->cameraSet = true;

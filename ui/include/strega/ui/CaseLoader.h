@@ -19,10 +19,10 @@ namespace strega::ui {
 
 /// \brief The kinds of input the viewer opens.
 enum class InputKind {
-  ImageFile,       ///< one NIfTI / NRRD / MetaImage / DICOM file
-  ImageFolder,     ///< a folder scanned with io::scan (DICOM series, image files); the user picks one
-  BratsCase,       ///< <case>_t1/_t2/_flair/_seg.nii.gz (or -t1n/-t2w/-t2f/-seg) in one folder
-  RunOutput,       ///< a `strega-cli run` output folder (report.json + mask.nii.gz ...) or its report.json
+  ImageFile,   ///< one NIfTI / NRRD / MetaImage / DICOM file
+  ImageFolder, ///< a folder scanned with io::scan (DICOM series, image files); the user picks one
+  BratsCase,   ///< <case>_t1/_t2/_flair/_seg.nii.gz (or -t1n/-t2w/-t2f/-seg) in one folder
+  RunOutput,   ///< a `strega-cli run` output folder (report.json + mask.nii.gz ...) or its report.json
 };
 
 const char* toString(InputKind kind);
@@ -42,12 +42,14 @@ struct Finding {
 /// \brief What the viewer needs from a run's report.json.
 ///
 /// Keys read (snake_case or camelCase): "input" (a path string, or an object with "path" and optionally
-/// "series_uid"; relative paths are relative to the report's folder) and "findings" (or "lesions"): objects with
-/// "id", "volume_ml", "region", "peak_score", "centroid_mm" ([x, y, z] LPS mm). Unknown keys are ignored.
+/// "series_uid"; relative paths are relative to the report's folder), "findings" (or "lesions"): objects with
+/// "id", "volume_ml", "region", "peak_score", "centroid_mm" ([x, y, z] LPS mm), and the score threshold
+/// ("threshold", or "threshold" inside "postprocess"). Unknown keys are ignored.
 struct RunReport {
   std::filesystem::path input;
   std::string seriesUid;
   std::vector<Finding> findings;
+  std::optional<double> threshold; ///< the score threshold the run used ("threshold" or "postprocess.threshold")
 };
 
 /// Parse a report.json. Throws Error(InvalidInput) for a file that is not JSON or names no input.
@@ -56,8 +58,8 @@ RunReport readRunReport(const std::filesystem::path& reportJson);
 /// \brief The files of a BraTS case folder.
 struct BratsFiles {
   std::string caseId;
-  std::filesystem::path image;        ///< the contrast shown: T2, else FLAIR, else T1, else T1ce
-  std::string contrast;               ///< "t2", "flair", "t1", "t1ce" (as named in the file)
+  std::filesystem::path image; ///< the contrast shown: T2, else FLAIR, else T1, else T1ce
+  std::string contrast;        ///< "t2", "flair", "t1", "t1ce" (as named in the file)
   std::optional<std::filesystem::path> segmentation;
 };
 
@@ -68,18 +70,20 @@ std::optional<BratsFiles> findBratsFiles(const std::filesystem::path& folder);
 /// immutable; each keeps its own LPS grid (overlays need not share the image's grid).
 struct LoadedCase {
   InputKind kind = InputKind::ImageFile;
-  std::filesystem::path source;   ///< what was opened
+  std::filesystem::path source; ///< what was opened
   std::filesystem::path imagePath;
-  std::string title;              ///< short name for the window title
+  std::string title; ///< short name for the window title
   std::shared_ptr<const ImageF> image;
   io::ImageInfo info;
-  std::shared_ptr<const ImageF> residual;   ///< anomaly score map (run output)
-  std::shared_ptr<const Mask> anomalyMask;  ///< final mask (run output)
-  std::shared_ptr<const Mask> brainMask;    ///< run output
-  std::shared_ptr<const Mask> tissue;       ///< labels 1 CSF, 2 GM, 3 WM (run output)
-  std::shared_ptr<const Mask> reference;    ///< a reference segmentation (BraTS _seg)
+  std::shared_ptr<const ImageF> residual;  ///< anomaly score map (run output)
+  std::shared_ptr<const Mask> anomalyMask; ///< final mask (run output)
+  std::shared_ptr<const Mask> brainMask;   ///< run output
+  std::shared_ptr<const Mask> tissue;      ///< labels 1 CSF, 2 GM, 3 WM (run output)
+  std::shared_ptr<const Mask> reference;   ///< a reference segmentation (BraTS _seg)
   bool hasReport = false;
   std::vector<Finding> findings;
+  std::optional<double> scoreThreshold; ///< from report.json, when it says
+
   std::vector<std::string> warnings;
 };
 

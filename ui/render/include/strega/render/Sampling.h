@@ -13,8 +13,7 @@ namespace strega::render {
 std::optional<std::array<long long, 3>> nearestVoxel(const ImageGeometry& geometry, const Vec3& pointMm);
 
 /// Value of the nearest voxel at a world point (LPS, mm), or nothing outside the volume.
-template <class T>
-std::optional<T> valueAt(const Volume<T>& volume, const Vec3& pointMm) {
+template <class T> std::optional<T> valueAt(const Volume<T>& volume, const Vec3& pointMm) {
   const auto index = nearestVoxel(volume.geometry(), pointMm);
   if (!index) return std::nullopt;
   return volume.at(static_cast<std::size_t>((*index)[0]), static_cast<std::size_t>((*index)[1]),

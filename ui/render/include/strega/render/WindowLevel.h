@@ -20,7 +20,7 @@ struct WindowLevel {
   static WindowLevel fromRange(double lower, double upper);
 };
 
-/// \brief Intensity range [lowPercent, highPercent] of an image, estimated from up to ~1 million voxels taken at a
+/// \brief Intensity range [lowPercent, highPercent] of an image, estimated from up to ~250,000 voxels taken at a
 /// regular stride. Non-finite values are skipped; with `foregroundOnly`, so are voxels equal to the image minimum
 /// (the zero background of skull-stripped or padded volumes); with `within`, only voxels where it is non-zero
 /// (a brain mask on the same grid). Returns nothing for an image without usable voxels.
