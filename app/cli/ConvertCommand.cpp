@@ -21,7 +21,7 @@ void registerConvert(CLI::App& app, Context& context, int& exitCode) {
   cmd->add_option("OUTPUT", args->output, "output file, e.g. out.nii.gz")->required();
   cmd->add_option("--series", args->series, "SeriesInstanceUID to convert when the folder holds several");
   cmd->add_option("--frame", args->frame, "frame (0-based) to take from a 4D input");
-  cmd->add_flag("--float,!--keep-type", args->keepType,
+  cmd->add_flag("!--float,--keep-type", args->keepType,
                 "store float32 voxels (default: keep the input's integer type when values fit)")
     ->default_val(true);
   cmd->callback([=, &context, &exitCode] {
