@@ -7,6 +7,7 @@
 #include <variant>
 
 int main(int argc, char** argv) {
+  if (const auto exitCode = strega::ui::handleInformationalOptions(argc, argv)) return *exitCode; // no display needed
   QApplication app(argc, argv);
   strega::ui::setApplicationIdentity();
   const auto parsed = strega::ui::parseCommandLine(QApplication::arguments());

@@ -13,6 +13,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <string_view>
 
 namespace strega::ui {
 
@@ -48,6 +49,20 @@ void setApplicationIdentity() {
   QApplication::setWindowIcon(makeIcon());
 }
 
+std::optional<int> handleInformationalOptions(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h" || arg == "--version" || arg == "-v") {
+      QStringList arguments;
+      for (int j = 0; j < argc; ++j) arguments << QString::fromLocal8Bit(argv[j]);
+      const auto parsed = parseCommandLine(arguments);
+      if (const int* code = std::get_if<int>(&parsed)) return *code;
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
 std::variant<CommandLineOptions, int> parseCommandLine(const QStringList& arguments) {
   QCommandLineParser parser;
   parser.setApplicationDescription(
@@ -64,12 +79,14 @@ std::variant<CommandLineOptions, int> parseCommandLine(const QStringList& argume
     QStringLiteral("INPUT"),
     QObject::tr("NIfTI/NRRD/MHA file, DICOM folder, BraTS case folder or strega-cli run output folder."),
     QStringLiteral("[INPUT]"));
+  // Without a QCoreApplication yet (--help before the display is opened) Qt cannot name the program itself.
+  const QString helpText = parser.helpText().replace(QStringLiteral("<executable_name>"), QStringLiteral("strega"));
   if (!parser.parse(arguments)) {
-    std::fprintf(stderr, "strega: %s\n%s", qPrintable(parser.errorText()), qPrintable(parser.helpText()));
+    std::fprintf(stderr, "strega: %s\n%s", qPrintable(parser.errorText()), qPrintable(helpText));
     return 2;
   }
   if (parser.isSet(help)) {
-    std::fputs(qPrintable(parser.helpText()), stdout);
+    std::fputs(qPrintable(helpText), stdout);
     return 0;
   }
   if (parser.isSet(version)) {

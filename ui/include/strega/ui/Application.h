@@ -6,6 +6,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <optional>
 #include <variant>
 
 namespace strega::ui {
@@ -21,6 +22,10 @@ struct CommandLineOptions {
 
 /// Set the organisation/application names (QSettings), version and window icon. Call after QApplication.
 void setApplicationIdentity();
+
+/// --help or --version on the raw command line: print and give exit code 0 without needing a display (call before
+/// creating the QApplication); nothing otherwise.
+std::optional<int> handleInformationalOptions(int argc, char** argv);
 
 /// Parse the arguments (argv[0] first). --help and --version print and give exit code 0; a bad command line
 /// prints the reason and gives 2.
