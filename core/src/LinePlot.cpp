@@ -190,14 +190,24 @@ RgbImage renderLinePlot(const std::vector<PlotSeries>& series, const LinePlotOpt
   if (o.logY) {
     for (double e = std::floor(ylo); e <= std::ceil(yhi); e += 1.0)
       if (e >= ylo - 1e-9 && e <= yhi + 1e-9) yTicks.push_back(e);
-    if (yTicks.size() < 2) yTicks = niceTicks(ylo, yhi, 5);
+    if (yTicks.size() < 2) { // less than a decade: nice values in linear space, placed on the log axis
+      yTicks.clear();
+      for (double v : niceTicks(std::pow(10.0, ylo), std::pow(10.0, yhi), 5))
+        if (v > 0) yTicks.push_back(std::log10(v));
+    }
   } else {
     yTicks = niceTicks(ylo, yhi, 6);
   }
   const std::vector<double> xTicks = niceTicks(xlo, xhi, 7);
   const double yStep = yTicks.size() > 1 ? yTicks[1] - yTicks[0] : 1.0;
   const double xStep = xTicks.size() > 1 ? xTicks[1] - xTicks[0] : 1.0;
-  auto yText = [&](double t) { return o.logY ? formatTick(std::pow(10.0, t), std::pow(10.0, t) * 1e-3) : formatTick(t, yStep); };
+  auto yText = [&](double t) {
+    if (!o.logY) return formatTick(t, yStep);
+    // Round away the log/exp noise: 10^log10(0.12) prints as 0.12.
+    const double v = std::pow(10.0, t);
+    const double digits = std::pow(10.0, std::floor(std::log10(v)) - 3);
+    return formatTick(std::round(v / digits) * digits, v * 1e-6);
+  };
   int yTextWidth = 0;
   for (double t : yTicks) yTextWidth = std::max(yTextWidth, textWidth(yText(t)));
 
