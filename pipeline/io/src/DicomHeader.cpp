@@ -279,7 +279,7 @@ void ensureDcmtkInitialized() {
     // Likewise, standard attributes written with VR UN are read with the dictionary's VR (as pydicom does).
     dcmEnableUnknownVRConversion.set(OFTrue);
     // DCMTK logs parse problems itself; they reach the user through Error instead.
-    for (const char* name : {"dcmtk.dcmdata", "dcmtk.dcmjpeg", "dcmtk.dcmjpls"})
+    for (const char* name : {"dcmtk", "dcmtk.dcmdata", "dcmtk.dcmjpeg", "dcmtk.dcmjpls", "dcmtk.dcmimgle"})
       OFLog::getLogger(name).setLogLevel(OFLogger::FATAL_LOG_LEVEL);
   });
 }

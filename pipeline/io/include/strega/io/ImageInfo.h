@@ -25,6 +25,8 @@ struct ImageInfo {
   std::string path;          ///< file, or the folder holding the series
   std::string format;        ///< "NIfTI", "NRRD", "MetaImage", "DICOM", "DICOM (enhanced multi-frame)"
   ImageGeometry geometry;
+  /// The narrowest type holding the loaded values exactly (the stored type, or wider/float when a rescale
+  /// slope/intercept applies), so that converting "keeping the type" loses nothing.
   PixelType storedPixelType = PixelType::Unknown;
   std::size_t timepoints = 1;  ///< >1 for a 4D file or a series with repeated positions
   std::size_t components = 1;  ///< >1 for RGB / vector images
