@@ -37,5 +37,7 @@ int runCommand(const std::function<void()>& body);
 
 void registerInfo(CLI::App& app, Context& context, int& exitCode);
 void registerConvert(CLI::App& app, Context& context, int& exitCode);
+void registerModel(CLI::App& app, Context& context, int& exitCode);
+void registerTrain(CLI::App& app, Context& context, int& exitCode);
 
 } // namespace strega::cli

@@ -30,6 +30,8 @@ int main(int argc, char** argv) {
   int exitCode = ExitOk;
   registerInfo(app, context, exitCode);
   registerConvert(app, context, exitCode);
+  registerModel(app, context, exitCode);
+  registerTrain(app, context, exitCode);
 
   try {
     app.parse(argc, argv);

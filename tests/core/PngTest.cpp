@@ -143,7 +143,9 @@ TEST(LinePlot, Render_DrawsCurveAxesAndText) {
     }
   EXPECT_GT(red, 300);   // the curve (2 px wide) and the legend swatch
   EXPECT_GT(black, 500); // axes, ticks, numbers, title
-  EXPECT_THROW(renderLinePlot({s}, LinePlotOptions{.width = 50, .height = 50}), Error);
+  LinePlotOptions tooSmall;
+  tooSmall.width = tooSmall.height = 50;
+  EXPECT_THROW(renderLinePlot({s}, tooSmall), Error);
 }
 
 TEST(LinePlot, DrawText_GlyphPixels) {

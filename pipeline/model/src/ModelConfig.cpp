@@ -64,7 +64,10 @@ std::int64_t ParameterSpec::elementCount() const {
 
 std::string ParameterSpec::shapeText() const {
   std::string text = "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? "," : "") + std::to_string(shape[i]);
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (i) text += ',';
+    text += std::to_string(shape[i]);
+  }
   return text + "]";
 }
 

@@ -347,7 +347,10 @@ std::string encodeSafetensors(const std::vector<NamedTensor>& tensors,
     first = false;
     appendJsonString(header, t.name);
     header += ":{\"dtype\":\"F32\",\"shape\":[";
-    for (std::size_t i = 0; i < t.shape.size(); ++i) header += (i ? "," : "") + std::to_string(t.shape[i]);
+    for (std::size_t i = 0; i < t.shape.size(); ++i) {
+      if (i) header += ',';
+      header += std::to_string(t.shape[i]);
+    }
     const std::size_t bytes = t.values.size() * 4;
     header += "],\"data_offsets\":[" + std::to_string(offset) + "," + std::to_string(offset + bytes) + "]}";
     offset += bytes;

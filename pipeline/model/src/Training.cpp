@@ -413,7 +413,10 @@ TrainResult train(const TrainingSet& data, const TrainOptions& o, ProgressScope&
     m["validation_by_volume"] = split.byVolume ? "1" : "0";
     m["volumes"] = std::to_string(data.volumeCount());
     std::string names;
-    for (std::size_t v = 0; v < data.volumeCount(); ++v) names += (v ? ";" : "") + data.volumeName(v);
+    for (std::size_t v = 0; v < data.volumeCount(); ++v) {
+      if (v) names += ';';
+      names += data.volumeName(v);
+    }
     m["volume_names"] = names;
     m["trained_on_device"] = result.device;
     m["cpu_threads"] = std::to_string(threads);
