@@ -82,4 +82,6 @@ TEST(Safetensors, TruncatedOrInconsistent_ThrowsModelError) {
                Error);
   EXPECT_THROW(SafetensorsFile::parse(handMade(R"({"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]})", floats({1, 2}))),
                Error);
+  EXPECT_THROW(SafetensorsFile::parse(handMade(R"({"\uZZZZ":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", floats({1, 2}))),
+               Error);
 }

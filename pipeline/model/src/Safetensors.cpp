@@ -239,7 +239,14 @@ SafetensorsFile SafetensorsFile::parse(std::string bytes) {
     malformed("header length " + std::to_string(headerLength) + " exceeds the file size " +
               std::to_string(bytes.size()));
   const std::string_view header(bytes.data() + 8, headerLength);
-  const JsonValue root = JsonReader(header).document();
+  JsonValue root;
+  try {
+    root = JsonReader(header).document();
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) { // e.g. a bad \u escape
+    malformed(std::string("JSON header: ") + e.what());
+  }
   if (root.type != JsonValue::Type::Object) malformed("the JSON header is not an object");
   file.m_dataStart = 8 + headerLength;
   const std::size_t dataSize = bytes.size() - file.m_dataStart;
