@@ -2,6 +2,7 @@
 
 #include "strega/core/Metrics.h"
 #include "strega/preprocess/Atlas.h"
+#include "strega/preprocess/BiasCorrection.h"
 #include "strega/preprocess/TissueSegmentation.h"
 
 #include <algorithm>
@@ -20,7 +21,9 @@ std::shared_ptr<const Colin27Tissue> colin27Tissue(const std::filesystem::path& 
   preprocess::TissueOptions options;
   options.contrast = preprocess::Contrast::T1;
   options.emIterations = 12;
-  auto seg = preprocess::segmentTissues(atlas->head, atlas->brainMask, options);
+  // N4 first: the template's white matter is darker in the brainstem and cerebellum than in the hemispheres.
+  const auto corrected = preprocess::correctBias(atlas->head, atlas->brainMask);
+  auto seg = preprocess::segmentTissues(corrected.corrected, atlas->brainMask, options);
   auto tissue = std::make_shared<Colin27Tissue>();
   tissue->labels = std::move(seg.labels);
   tissue->probabilities = std::move(seg.probabilities);
