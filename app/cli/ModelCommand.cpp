@@ -31,7 +31,8 @@ void printInfo(const ModelConfig& config, const CheckpointInfo* info, bool json)
   const auto count = parameterCount(config);
   if (json) {
     nlohmann::json params = nlohmann::json::array();
-    for (const auto& p : specs) params.push_back({{"name", p.name}, {"shape", p.shape}});
+    for (const auto& p : specs)
+      params.push_back({{"name", p.name}, {"shape", p.shape}});
     nlohmann::json out = {{"config",
                            {{"name", config.name},
                             {"input_size", config.inputSize},
@@ -69,12 +70,14 @@ void printInfo(const ModelConfig& config, const CheckpointInfo* info, bool json)
     std::printf("  %s\n", arch.substr(start, nl - start).c_str());
   std::printf("parameters\n");
   for (const auto& p : specs)
-    std::printf("  %-40s %-22s %lld\n", p.name.c_str(), p.shapeText().c_str(), static_cast<long long>(p.elementCount()));
+    std::printf("  %-40s %-22s %lld\n", p.name.c_str(), p.shapeText().c_str(),
+                static_cast<long long>(p.elementCount()));
   std::printf("total         %lld parameters (%.1f MB fp32), %.3f GFLOP per slice\n", static_cast<long long>(count),
               count * 4 / 1e6, forwardFlopsPerSlice(config) / 1e9);
   if (info && !info->metadata.empty()) {
     std::printf("metadata\n");
-    for (const auto& [k, v] : info->metadata) std::printf("  %-28s %s\n", k.c_str(), v.c_str());
+    for (const auto& [k, v] : info->metadata)
+      std::printf("  %-28s %s\n", k.c_str(), v.c_str());
   }
 }
 

@@ -41,7 +41,8 @@ bool wildcardMatch(std::string_view pattern, std::string_view name) {
       return false;
     }
   }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
+  while (p < pattern.size() && pattern[p] == '*')
+    ++p;
   return p == pattern.size();
 }
 
@@ -104,7 +105,7 @@ void registerTrain(CLI::App& app, Context& context, int& exitCode) {
   struct Args {
     std::vector<std::string> inputs;
     std::string output, config = "compact", pattern = "*tissue*.nii*", init, device = "auto", precision = "auto",
-                preset;
+                        preset;
     int batch = 0, threads = 0, maxBoxes = -1;
     long long steps = -1, checkpointEvery = -1;
     double epochs = -1, lr = -1, validation = -1;
@@ -116,8 +117,9 @@ void registerTrain(CLI::App& app, Context& context, int& exitCode) {
   cmd->add_option("-o,--output", a->output, "output folder: checkpoint.pt, model.pt, loss.csv, loss.png")->required();
   cmd->add_option("--preset", a->preset, "default-model: the recipe of the shipped model (options given also apply)");
   cmd->add_option("--config", a->config, "model configuration: compact (default) or reference");
-  cmd->add_option("--pattern", a->pattern, "file-name pattern inside folders (default *tissue*.nii*; falls back to "
-                                           "every NIfTI file when nothing matches)");
+  cmd->add_option("--pattern", a->pattern,
+                  "file-name pattern inside folders (default *tissue*.nii*; falls back to "
+                  "every NIfTI file when nothing matches)");
   cmd->add_option("--batch-size", a->batch, "slices per batch (default 16)");
   cmd->add_option("--steps", a->steps, "total optimisation steps (default: from --epochs)");
   cmd->add_option("--epochs", a->epochs, "passes over the training slices when --steps is not given (default 10)");
@@ -187,7 +189,8 @@ void registerTrain(CLI::App& app, Context& context, int& exitCode) {
       std::printf("steps %lld-%lld of %lld%s, %.3f steps/s (%.2f s/step)\n", static_cast<long long>(r.firstStep),
                   static_cast<long long>(r.lastStep), static_cast<long long>(r.lastStep), r.resumed ? " (resumed)" : "",
                   r.stepsPerSecond, r.stepsPerSecond > 0 ? 1.0 / r.stepsPerSecond : 0.0);
-      std::printf("loss %.5g (mean over the last interval), validation loss %.5g\n", r.finalLoss, r.finalValidationLoss);
+      std::printf("loss %.5g (mean over the last interval), validation loss %.5g\n", r.finalLoss,
+                  r.finalValidationLoss);
       std::printf("model       %s\ncheckpoint  %s\nloss curve  %s, %s\n", r.modelPath.c_str(), r.checkpointPath.c_str(),
                   r.csvPath.c_str(), r.plotPath.c_str());
     });

@@ -45,9 +45,9 @@ void sync(const torch::Device& d) {
 }
 
 /// Run `body` repeatedly for at least `seconds` (after `warmup` runs); returns seconds per run.
-template <class F>
-double timeIt(F&& body, double seconds, const torch::Device& d, int warmup = 2) {
-  for (int i = 0; i < warmup; ++i) body();
+template <class F> double timeIt(F&& body, double seconds, const torch::Device& d, int warmup = 2) {
+  for (int i = 0; i < warmup; ++i)
+    body();
   sync(d);
   int runs = 0;
   const auto start = Clock::now();
@@ -100,18 +100,18 @@ double trainingStepsPerSecond(const ModelConfig& config, const torch::Device& de
   const auto type = precision == Precision::Float16 ? at::kHalf : at::kBFloat16;
   AugmentationOptions augmentation;
   auto step = [&](int i) {
-    detail::Random rng(static_cast<std::uint64_t>(i));
-    auto x = detail::augmentBatch(data.to(device), rng, augmentation);
-    auto xt = detail::applyContextBoxes(x, rng, 2, false);
+    model::detail::Random rng(static_cast<std::uint64_t>(i));
+    auto x = model::detail::augmentBatch(data.to(device), rng, augmentation);
+    auto xt = model::detail::applyContextBoxes(x, rng, 2, false);
     auto eps = torch::randn({2 * batch, config.latentDim}).to(device);
     torch::Tensor mu, logSigma, rec;
     {
       AutocastGuard ac(autocast, type);
-      std::tie(mu, logSigma) = net->encode(torch::cat({x, xt}));
+      std::tie(mu, logSigma) = net->encode(torch::cat(std::vector<torch::Tensor>{x, xt}));
       rec = net->decode(mu + logSigma.exp() * eps.to(mu.scalar_type()));
     }
-    auto terms = detail::ceVaeLoss(mu.narrow(0, 0, batch), logSigma.narrow(0, 0, batch), rec.narrow(0, 0, batch),
-                                   rec.narrow(0, batch, batch), x, 0.5, 0.01, 1.0);
+    auto terms = model::detail::ceVaeLoss(mu.narrow(0, 0, batch), logSigma.narrow(0, 0, batch), rec.narrow(0, 0, batch),
+                                          rec.narrow(0, batch, batch), x, 0.5, 0.01, 1.0);
     optimizer.zero_grad();
     (precision == Precision::Float16 ? terms.total * 1024.0 : terms.total).backward();
     optimizer.step();
@@ -120,7 +120,8 @@ double trainingStepsPerSecond(const ModelConfig& config, const torch::Device& de
   step(0);
   sync(device);
   const auto start = Clock::now();
-  for (int i = 1; i <= steps; ++i) step(i);
+  for (int i = 1; i <= steps; ++i)
+    step(i);
   sync(device);
   return steps / std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -139,15 +140,24 @@ int main(int argc, char** argv) {
   int volumeSlices = 155;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--threads") threads = std::atoi(v.c_str());
-    else if (k == "--seconds") seconds = std::atof(v.c_str());
-    else if (k == "--device") deviceName = v;
-    else if (k == "--configs") configs = splitList(v);
-    else if (k == "--batches") batches = splitList(v);
-    else if (k == "--reference-batches") referenceBatches = splitList(v);
-    else if (k == "--precisions") precisions = splitList(v);
-    else if (k == "--train-steps") trainSteps = std::atoi(v.c_str());
-    else if (k == "--volume-slices") volumeSlices = std::atoi(v.c_str());
+    if (k == "--threads")
+      threads = std::atoi(v.c_str());
+    else if (k == "--seconds")
+      seconds = std::atof(v.c_str());
+    else if (k == "--device")
+      deviceName = v;
+    else if (k == "--configs")
+      configs = splitList(v);
+    else if (k == "--batches")
+      batches = splitList(v);
+    else if (k == "--reference-batches")
+      referenceBatches = splitList(v);
+    else if (k == "--precisions")
+      precisions = splitList(v);
+    else if (k == "--train-steps")
+      trainSteps = std::atoi(v.c_str());
+    else if (k == "--volume-slices")
+      volumeSlices = std::atoi(v.c_str());
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;
@@ -160,7 +170,8 @@ int main(int argc, char** argv) {
     std::printf("device %s, CPU threads %d, LibTorch %s\n", resolved.c_str(), usedThreads, TORCH_VERSION);
 
     const double peak = matmulGflops(device, torch::kFloat32, seconds);
-    std::printf("matmul fp32 %s: %.1f GFLOP/s (practical peak of this run)\n", device.is_cuda() ? "8192^3" : "1024^3", peak);
+    std::printf("matmul fp32 %s: %.1f GFLOP/s (practical peak of this run)\n", device.is_cuda() ? "8192^3" : "1024^3",
+                peak);
     double peakHalf = 0.0;
     if (device.is_cuda()) {
       peakHalf = matmulGflops(device, torch::kHalf, seconds);

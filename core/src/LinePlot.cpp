@@ -96,8 +96,7 @@ std::string formatTick(double v, double step) {
 
 int textWidth(std::string_view text, int scale) { return static_cast<int>(text.size()) * 6 * scale; }
 
-void drawText(RgbImage& image, int x, int y, std::string_view text, RgbImage::Color color, int scale,
-              bool vertical) {
+void drawText(RgbImage& image, int x, int y, std::string_view text, RgbImage::Color color, int scale, bool vertical) {
   int pen = 0;
   for (char c : text) {
     const Glyph& g = glyphFor(c);
@@ -125,7 +124,8 @@ void drawLine(RgbImage& image, int x0, int y0, int x1, int y1, RgbImage::Color c
   const int lo = -(thickness - 1) / 2, hi = thickness / 2;
   for (int guard = 0; guard < 100000; ++guard) {
     for (int oy = lo; oy <= hi; ++oy)
-      for (int ox = lo; ox <= hi; ++ox) image.set(x0 + ox, y0 + oy, color);
+      for (int ox = lo; ox <= hi; ++ox)
+        image.set(x0 + ox, y0 + oy, color);
     if (x0 == x1 && y0 == y1) break;
     const int e2 = 2 * err;
     if (e2 >= dy) {
@@ -152,7 +152,8 @@ std::vector<double> niceTicks(double lo, double hi, int target) {
       break;
     }
   std::vector<double> ticks;
-  for (double t = std::ceil(lo / step - 1e-9) * step; t <= hi + step * 1e-9; t += step) ticks.push_back(t);
+  for (double t = std::ceil(lo / step - 1e-9) * step; t <= hi + step * 1e-9; t += step)
+    ticks.push_back(t);
   return ticks;
 }
 
@@ -178,7 +179,8 @@ RgbImage renderLinePlot(const std::vector<PlotSeries>& series, const LinePlotOpt
   }
   if (!std::isfinite(xlo)) xlo = 0, xhi = 1, ylo = 0, yhi = 1;
   if (xhi == xlo) xlo -= 0.5, xhi += 0.5;
-  if (yhi == ylo) ylo -= o.logY ? 0.5 : std::max(0.5, std::abs(ylo) * 0.1), yhi += o.logY ? 0.5 : std::max(0.5, std::abs(yhi) * 0.1);
+  if (yhi == ylo)
+    ylo -= o.logY ? 0.5 : std::max(0.5, std::abs(ylo) * 0.1), yhi += o.logY ? 0.5 : std::max(0.5, std::abs(yhi) * 0.1);
   if (!o.logY) {
     const double pad = (yhi - ylo) * 0.05;
     ylo -= pad;
@@ -209,7 +211,8 @@ RgbImage renderLinePlot(const std::vector<PlotSeries>& series, const LinePlotOpt
     return formatTick(std::round(v / digits) * digits, v * 1e-6);
   };
   int yTextWidth = 0;
-  for (double t : yTicks) yTextWidth = std::max(yTextWidth, textWidth(yText(t)));
+  for (double t : yTicks)
+    yTextWidth = std::max(yTextWidth, textWidth(yText(t)));
 
   const int left = 14 + (o.yLabel.empty() ? 0 : 12) + yTextWidth;
   const int right = o.width - 16;
@@ -253,7 +256,8 @@ RgbImage renderLinePlot(const std::vector<PlotSeries>& series, const LinePlotOpt
       if (havePrevious) drawLine(img, lastX, lastY, x, y, s.color, 2);
       if (s.markers)
         for (int oy = -2; oy <= 2; ++oy)
-          for (int ox = -2; ox <= 2; ++ox) img.set(x + ox, y + oy, s.color);
+          for (int ox = -2; ox <= 2; ++ox)
+            img.set(x + ox, y + oy, s.color);
       havePrevious = true;
       lastX = x;
       lastY = y;
@@ -270,7 +274,8 @@ RgbImage renderLinePlot(const std::vector<PlotSeries>& series, const LinePlotOpt
     const int w = textWidth(s.name);
     const int x = right - w - 30;
     for (int yy = legendY - 2; yy < legendY + 10; ++yy)
-      for (int xx = x - 4; xx < right - 2; ++xx) img.set(xx, yy, {255, 255, 255});
+      for (int xx = x - 4; xx < right - 2; ++xx)
+        img.set(xx, yy, {255, 255, 255});
     drawLine(img, x, legendY + 3, x + 18, legendY + 3, s.color, 3);
     drawText(img, x + 24, legendY, s.name, black);
     legendY += 14;

@@ -13,7 +13,8 @@ const std::array<std::uint32_t, 256>& crcTable() {
     std::array<std::uint32_t, 256> t{};
     for (std::uint32_t n = 0; n < 256; ++n) {
       std::uint32_t c = n;
-      for (int k = 0; k < 8; ++k) c = (c & 1u) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      for (int k = 0; k < 8; ++k)
+        c = (c & 1u) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
       t[n] = c;
     }
     return t;
@@ -63,9 +64,9 @@ std::string encode(int width, int height, int channels, const std::uint8_t* data
   std::string ihdr;
   appendBigEndian(ihdr, static_cast<std::uint32_t>(width));
   appendBigEndian(ihdr, static_cast<std::uint32_t>(height));
-  ihdr += static_cast<char>(8);                       // bit depth
-  ihdr += static_cast<char>(channels == 3 ? 2 : 0);   // colour type: truecolor or greyscale
-  ihdr += std::string(3, '\0');                       // compression, filter, interlace
+  ihdr += static_cast<char>(8);                     // bit depth
+  ihdr += static_cast<char>(channels == 3 ? 2 : 0); // colour type: truecolor or greyscale
+  ihdr += std::string(3, '\0');                     // compression, filter, interlace
   appendChunk(out, "IHDR", ihdr);
   std::string raw;
   const std::size_t rowBytes = static_cast<std::size_t>(width) * channels;
@@ -94,7 +95,8 @@ RgbImage::RgbImage(int w, int h, Color fill) : width(w), height(h) {
 std::uint32_t crc32(std::string_view bytes, std::uint32_t crc) {
   const auto& table = crcTable();
   crc = ~crc;
-  for (unsigned char b : bytes) crc = table[(crc ^ b) & 0xFFu] ^ (crc >> 8);
+  for (unsigned char b : bytes)
+    crc = table[(crc ^ b) & 0xFFu] ^ (crc >> 8);
   return ~crc;
 }
 

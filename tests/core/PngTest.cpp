@@ -1,6 +1,6 @@
+#include "strega/core/Png.h"
 #include "strega/core/Error.h"
 #include "strega/core/LinePlot.h"
-#include "strega/core/Png.h"
 
 #include <gtest/gtest.h>
 
@@ -86,7 +86,8 @@ TEST(Png, Encode_SmallImage_DecodesToTheSamePixels) {
 TEST(Png, LargeImage_SpansSeveralStoredBlocks) {
   RgbImage img(300, 200);
   for (int y = 0; y < 200; ++y)
-    for (int x = 0; x < 300; ++x) img.set(x, y, {std::uint8_t(x), std::uint8_t(y), std::uint8_t(x ^ y)});
+    for (int x = 0; x < 300; ++x)
+      img.set(x, y, {std::uint8_t(x), std::uint8_t(y), std::uint8_t(x ^ y)});
   int w = 0, h = 0, type = -1;
   EXPECT_EQ(decodeStoredPng(encodePng(img), w, h, type), std::string(img.pixels.begin(), img.pixels.end()));
 }

@@ -17,7 +17,8 @@ ImageF rampVolume(Size3 size, Vec3 spacing = {1, 1, 1}) {
   ImageF v(g);
   for (std::size_t k = 0; k < size[2]; ++k)
     for (std::size_t j = 0; j < size[1]; ++j)
-      for (std::size_t i = 0; i < size[0]; ++i) v.at(i, j, k) = static_cast<float>(1 + i + 1000 * j + 100000 * (k % 3));
+      for (std::size_t i = 0; i < size[0]; ++i)
+        v.at(i, j, k) = static_cast<float>(1 + i + 1000 * j + 100000 * (k % 3));
   return v;
 }
 
@@ -35,7 +36,8 @@ TEST(AxialSlicer, OneMillimetreGridInReferenceConfig_IsExactPadCropRoundTrip) {
     slicer.toModel(volume, k, slice.data());
     slicer.fromModel(slice.data(), k, back);
   }
-  for (std::size_t n = 0; n < volume.voxelCount(); ++n) ASSERT_EQ(back[n], volume[n]) << n;
+  for (std::size_t n = 0; n < volume.voxelCount(); ++n)
+    ASSERT_EQ(back[n], volume[n]) << n;
   // Centred: offset floor((256 - 181) / 2) = 37 columns, floor((256 - 217) / 2) = 19 rows.
   slicer.toModel(volume, 0, slice.data());
   EXPECT_EQ(slice[19 * 256 + 37], volume.at(0, 0, 0));
@@ -64,7 +66,8 @@ TEST(AxialSlicer, RasStoredVolume_GivesTheSameModelSliceAsLps) {
   ImageF ras(g);
   for (std::size_t k = 0; k < 2; ++k)
     for (std::size_t j = 0; j < 30; ++j)
-      for (std::size_t i = 0; i < 20; ++i) ras.at(i, j, k) = lps.at(19 - i, 29 - j, k);
+      for (std::size_t i = 0; i < 20; ++i)
+        ras.at(i, j, k) = lps.at(19 - i, 29 - j, k);
   const AxialSlicer a(lps.geometry(), ModelConfig::reference()), b(ras.geometry(), ModelConfig::reference());
   std::vector<float> sa(256 * 256), sb(256 * 256);
   a.toModel(lps, 1, sa.data());
@@ -113,7 +116,8 @@ TEST(TrainingSet, AddVolume_SkipsEmptySlicesAndSplitsByVolume) {
   ImageGeometry g;
   g.size = {16, 16, 5};
   ImageF v(g, 0.0f);
-  for (std::size_t k = 1; k < 4; ++k) v.at(8, 8, k) = 1.0f;
+  for (std::size_t k = 1; k < 4; ++k)
+    v.at(8, 8, k) = 1.0f;
   TrainingSet set(ModelConfig::compact());
   EXPECT_EQ(set.addVolume(v, "a"), 3u);
   EXPECT_EQ(set.addVolume(v, "b"), 3u);
@@ -131,7 +135,8 @@ TEST(TrainingSet, AddVolume_SkipsEmptySlicesAndSplitsByVolume) {
 TEST(TrainingSet, OneVolume_SplitsEveryNthSlice) {
   TrainingSet set(ModelConfig::compact());
   std::vector<float> s(128 * 128, 0.5f);
-  for (int i = 0; i < 20; ++i) set.addSlice(s.data(), "only");
+  for (int i = 0; i < 20; ++i)
+    set.addSlice(s.data(), "only");
   const auto split = set.split(0.1);
   EXPECT_FALSE(split.byVolume);
   EXPECT_EQ(split.validation, (std::vector<std::size_t>{5, 15}));

@@ -1,7 +1,7 @@
 // The network through its torch-free public API: construction, shapes, passes, devices, volume inference.
+#include "strega/model/CceVae.h"
 #include "strega/core/Error.h"
 #include "strega/core/ProgressScope.h"
-#include "strega/model/CceVae.h"
 #include "strega/model/Inference.h"
 
 #include <gtest/gtest.h>
@@ -15,7 +15,8 @@ namespace {
 
 std::vector<float> pattern(int count, int size) {
   std::vector<float> v(static_cast<std::size_t>(count) * size * size);
-  for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>((i * 37) % 101) / 100.0f;
+  for (std::size_t i = 0; i < v.size(); ++i)
+    v[i] = static_cast<float>((i * 37) % 101) / 100.0f;
   return v;
 }
 
@@ -70,7 +71,8 @@ TEST(CceVae, EncodeDecode_HaveTheConfiguredShapes) {
 TEST(CceVae, SameSeed_SameWeights_DifferentSeed_Different) {
   const auto a = CceVae(tiny(), 5).stateDict(), b = CceVae(tiny(), 5).stateDict(), c = CceVae(tiny(), 6).stateDict();
   ASSERT_EQ(a.size(), b.size());
-  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].values, b[i].values);
+  for (std::size_t i = 0; i < a.size(); ++i)
+    EXPECT_EQ(a[i].values, b[i].values);
   EXPECT_NE(a[0].values, c[0].values);
   EXPECT_EQ(a[1].values, std::vector<float>{0.25f}); // PReLU slope
 }
@@ -87,7 +89,8 @@ TEST(CceVae, SampledReconstruction_AveragesAndDependsOnSeed) {
 TEST(CceVae, LoadStateDict_AcceptsModelPrefix) {
   CceVae a(tiny(), 1), b(tiny(), 2);
   auto weights = a.stateDict();
-  for (auto& w : weights) w.name = "model." + w.name;
+  for (auto& w : weights)
+    w.name = "model." + w.name;
   b.loadStateDict(weights);
   EXPECT_EQ(a.reconstruct(pattern(1, 32), 1), b.reconstruct(pattern(1, 32), 1));
 }
@@ -107,7 +110,8 @@ TEST(CceVae, LoadStateDict_ShapeMismatch_RefusedNamingTheParameterAndUnchanged) 
     EXPECT_NE(e.userMessage().find("[8,4,3,3]"), std::string::npos) << e.userMessage();
   }
   const auto after = model.stateDict();
-  for (std::size_t i = 0; i < before.size(); ++i) EXPECT_EQ(before[i].values, after[i].values);
+  for (std::size_t i = 0; i < before.size(); ++i)
+    EXPECT_EQ(before[i].values, after[i].values);
 }
 
 TEST(CceVae, LoadStateDict_MissingOrExtraParameter_Refused) {
@@ -182,10 +186,12 @@ TEST(Inference, ReconstructVolume_SameGridEqualsSliceWiseReconstruct) {
   // Slice 2 equals the network's own reconstruction of that slice; empty slices stay 0.
   std::vector<float> slice(32 * 32);
   for (std::size_t j = 0; j < 32; ++j)
-    for (std::size_t i = 0; i < 32; ++i) slice[j * 32 + i] = volume.at(i, j, 2);
+    for (std::size_t i = 0; i < 32; ++i)
+      slice[j * 32 + i] = volume.at(i, j, 2);
   const auto expected = model.reconstruct(slice, 1);
   for (std::size_t j = 0; j < 32; ++j)
-    for (std::size_t i = 0; i < 32; ++i) ASSERT_NEAR(result.image.at(i, j, 2), expected[j * 32 + i], 1e-5);
+    for (std::size_t i = 0; i < 32; ++i)
+      ASSERT_NEAR(result.image.at(i, j, 2), expected[j * 32 + i], 1e-5);
   EXPECT_EQ(result.image.at(5, 5, 0), 0.0f);
 }
 
@@ -197,7 +203,8 @@ TEST(Inference, BatchSize_DoesNotChangeTheResult) {
   one.batchSize = 1;
   many.batchSize = 16;
   const auto a = reconstructVolume(model, volume, one), b = reconstructVolume(model, volume, many);
-  for (std::size_t n = 0; n < volume.voxelCount(); ++n) ASSERT_NEAR(a.image[n], b.image[n], 1e-5);
+  for (std::size_t n = 0; n < volume.voxelCount(); ++n)
+    ASSERT_NEAR(a.image[n], b.image[n], 1e-5);
 }
 
 TEST(Inference, MemoryBudget_BoundsTheBatch) {

@@ -1,16 +1,16 @@
 // Model files: the strega checkpoint, imports from Python (safetensors, TorchScript, torch.save), and the
 // cross-check of our forward pass against an independent PyTorch implementation.
+#include "strega/model/Checkpoint.h"
 #include "strega/core/Error.h"
 #include "strega/model/CceVae.h"
-#include "strega/model/Checkpoint.h"
 #include "strega/model/Safetensors.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdlib>
-#include <filesystem>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <unistd.h>
 
@@ -32,7 +32,8 @@ ModelConfig tiny() {
 
 std::vector<float> pattern(int count, int size) {
   std::vector<float> v(static_cast<std::size_t>(count) * size * size);
-  for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>((i * 37) % 101) / 100.0f;
+  for (std::size_t i = 0; i < v.size(); ++i)
+    v[i] = static_cast<float>((i * 37) % 101) / 100.0f;
   return v;
 }
 
@@ -78,7 +79,8 @@ std::vector<float> readFloats(const fs::path& p) {
 double maxAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
   EXPECT_EQ(a.size(), b.size());
   double m = 0.0;
-  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) m = std::max(m, double(std::abs(a[i] - b[i])));
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+    m = std::max(m, double(std::abs(a[i] - b[i])));
   return m;
 }
 
@@ -96,7 +98,8 @@ TEST_F(CheckpointTest, SaveLoad_GivesIdenticalOutputsConfigAndMetadata) {
   EXPECT_FALSE(info.hasOptimizerState);
   EXPECT_EQ(back.reconstruct(pattern(2, 32), 2), model.reconstruct(pattern(2, 32), 2));
   const auto a = model.stateDict(), b = back.stateDict();
-  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].values, b[i].values) << a[i].name;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    EXPECT_EQ(a[i].values, b[i].values) << a[i].name;
 }
 
 TEST_F(CheckpointTest, Compact_SaveLoadRoundTrip) {
@@ -164,7 +167,8 @@ TEST_F(CheckpointTest, Safetensors_ImportWithAndWithoutModelPrefix) {
 TEST_F(CheckpointTest, Safetensors_HandWrittenAuthorsLayoutWithMismatch_NamesTheParameter) {
   // The fixture is written here by hand from the reference names, with compact shapes except one.
   auto weights = CceVae(ModelConfig::compact(), 1).stateDict();
-  for (auto& w : weights) w.name = "model." + w.name;
+  for (auto& w : weights)
+    w.name = "model." + w.name;
   weights[9].shape = {128, 64, 8, 8}; // dec.start.conv.weight should be [128,128,8,8]
   weights[9].values.resize(128 * 64 * 64);
   writeSafetensors(path("bad.safetensors"), weights);
@@ -179,13 +183,15 @@ TEST_F(CheckpointTest, Safetensors_HandWrittenAuthorsLayoutWithMismatch_NamesThe
 
 TEST(InferConfig, ReferenceShapes_GiveTheReferenceConfig) {
   std::vector<NamedTensor> weights;
-  for (const auto& spec : parameterSpecs(ModelConfig::reference())) weights.push_back({"model." + spec.name, spec.shape, {}});
+  for (const auto& spec : parameterSpecs(ModelConfig::reference()))
+    weights.push_back({"model." + spec.name, spec.shape, {}});
   const auto c = inferConfig(weights);
   EXPECT_EQ(c, ModelConfig::reference());
 }
 
 TEST_F(CheckpointTest, TorchScriptFromPython_ImportsNamesAndOutputs) {
-  if (!pythonHasTorch()) GTEST_SKIP() << "/usr/bin/python3 lacks torch (install python3-torch) - TorchScript import not tested";
+  if (!pythonHasTorch())
+    GTEST_SKIP() << "/usr/bin/python3 lacks torch (install python3-torch) - TorchScript import not tested";
   const auto input = pattern(2, 128);
   writeFloats(path("x.f32"), input);
   ASSERT_EQ(runPython("torchscript --seed 5 --out " + path("m.ts").string() + " --input " + path("x.f32").string() +
@@ -199,7 +205,8 @@ TEST_F(CheckpointTest, TorchScriptFromPython_ImportsNamesAndOutputs) {
 }
 
 TEST_F(CheckpointTest, TorchSaveStateDictFromPython_BareAndAuthorsCheckpointLayout) {
-  if (!pythonHasTorch()) GTEST_SKIP() << "/usr/bin/python3 lacks torch (install python3-torch) - torch.save import not tested";
+  if (!pythonHasTorch())
+    GTEST_SKIP() << "/usr/bin/python3 lacks torch (install python3-torch) - torch.save import not tested";
   const auto input = pattern(1, 128);
   writeFloats(path("x.f32"), input);
   for (const std::string variant : {"", "--wrap --prefix model.", "--half --prefix module."}) {

@@ -1,5 +1,5 @@
-#include "strega/core/Error.h"
 #include "strega/model/ModelConfig.h"
+#include "strega/core/Error.h"
 
 #include <gtest/gtest.h>
 
@@ -65,8 +65,8 @@ TEST(ModelConfig, MalformedText_Throws) {
 TEST(ModelConfig, ForwardFlops_CompactByHand) {
   const auto c = ModelConfig::compact();
   // Multiply-adds per layer (conv: out pixels; transposed: in pixels) x 2.
-  const double macs = 64.0 * 64 * 16 * 1 * 9 + 32.0 * 32 * 32 * 16 * 9 + 16.0 * 16 * 64 * 32 * 9 + 8.0 * 8 * 128 * 64 * 9 +
-                      1.0 * 256 * 128 * 64 + 1.0 * 128 * 128 * 64 + 8.0 * 8 * 128 * 64 * 16 + 16.0 * 16 * 64 * 32 * 16 +
-                      32.0 * 32 * 32 * 16 * 16 + 64.0 * 64 * 16 * 1 * 16;
+  const double macs = 64.0 * 64 * 16 * 1 * 9 + 32.0 * 32 * 32 * 16 * 9 + 16.0 * 16 * 64 * 32 * 9 +
+                      8.0 * 8 * 128 * 64 * 9 + 1.0 * 256 * 128 * 64 + 1.0 * 128 * 128 * 64 + 8.0 * 8 * 128 * 64 * 16 +
+                      16.0 * 16 * 64 * 32 * 16 + 32.0 * 32 * 32 * 16 * 16 + 64.0 * 64 * 16 * 1 * 16;
   EXPECT_DOUBLE_EQ(forwardFlopsPerSlice(c), 2.0 * macs);
 }

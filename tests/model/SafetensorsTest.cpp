@@ -1,5 +1,5 @@
-#include "strega/core/Error.h"
 #include "strega/model/Safetensors.h"
+#include "strega/core/Error.h"
 
 #include <gtest/gtest.h>
 
@@ -21,15 +21,17 @@ std::string handMade(const std::string& header, const std::string& data) {
 
 std::string floats(std::initializer_list<float> values) {
   std::string s;
-  for (float v : values) s.append(reinterpret_cast<const char*>(&v), 4);
+  for (float v : values)
+    s.append(reinterpret_cast<const char*>(&v), 4);
   return s;
 }
 
 } // namespace
 
 TEST(Safetensors, HandWrittenFile_ParsesNamesShapesValuesAndMetadata) {
-  const std::string header = R"({"__metadata__":{"format":"pt"},"b.w":{"dtype":"F32","shape":[2],"data_offsets":[12,20]},)"
-                             R"( "a\"x":{"dtype":"F32","shape":[3,1],"data_offsets":[0,12]}})";
+  const std::string header =
+    R"({"__metadata__":{"format":"pt"},"b.w":{"dtype":"F32","shape":[2],"data_offsets":[12,20]},)"
+    R"( "a\"x":{"dtype":"F32","shape":[3,1],"data_offsets":[0,12]}})";
   const auto file = SafetensorsFile::parse(handMade(header, floats({1, 2, 3, 4.5f, -5})));
   ASSERT_EQ(file.entries().size(), 2u);
   EXPECT_EQ(file.entries()[0].name, "a\"x"); // sorted by offset
@@ -43,8 +45,10 @@ TEST(Safetensors, HandWrittenFile_ParsesNamesShapesValuesAndMetadata) {
 TEST(Safetensors, HalfAndBfloat16_ConvertExactly) {
   // F16 0x3C00 = 1, 0xC000 = -2, 0x0001 = 2^-24 (subnormal); BF16 0x3FC0 = 1.5.
   std::string data;
-  for (std::uint16_t h : {0x3C00, 0xC000, 0x0001, 0x3FC0}) data.append(reinterpret_cast<const char*>(&h), 2);
-  const std::string header = R"({"h":{"dtype":"F16","shape":[3],"data_offsets":[0,6]},"b":{"dtype":"BF16","shape":[1],"data_offsets":[6,8]}})";
+  for (std::uint16_t h : {0x3C00, 0xC000, 0x0001, 0x3FC0})
+    data.append(reinterpret_cast<const char*>(&h), 2);
+  const std::string header =
+    R"({"h":{"dtype":"F16","shape":[3],"data_offsets":[0,6]},"b":{"dtype":"BF16","shape":[1],"data_offsets":[6,8]}})";
   const auto file = SafetensorsFile::parse(handMade(header, data));
   const auto t = file.tensors();
   EXPECT_EQ(t[0].values, (std::vector<float>{1.0f, -2.0f, std::ldexp(1.0f, -24)}));
@@ -78,10 +82,13 @@ TEST(Safetensors, TruncatedOrInconsistent_ThrowsModelError) {
     }
   }
   // Shape that does not fit its byte range.
-  EXPECT_THROW(SafetensorsFile::parse(handMade(R"({"x":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", floats({1, 2}))),
-               Error);
-  EXPECT_THROW(SafetensorsFile::parse(handMade(R"({"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]})", floats({1, 2}))),
-               Error);
-  EXPECT_THROW(SafetensorsFile::parse(handMade(R"({"\uZZZZ":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", floats({1, 2}))),
-               Error);
+  EXPECT_THROW(
+    SafetensorsFile::parse(handMade(R"({"x":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", floats({1, 2}))),
+    Error);
+  EXPECT_THROW(
+    SafetensorsFile::parse(handMade(R"({"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]})", floats({1, 2}))),
+    Error);
+  EXPECT_THROW(
+    SafetensorsFile::parse(handMade(R"({"\uZZZZ":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", floats({1, 2}))),
+    Error);
 }

@@ -19,7 +19,8 @@ namespace {
 std::string unicode(const std::string& s) {
   std::string out = "X";
   const auto n = static_cast<std::uint32_t>(s.size());
-  for (int i = 0; i < 4; ++i) out += static_cast<char>((n >> (8 * i)) & 0xFF);
+  for (int i = 0; i < 4; ++i)
+    out += static_cast<char>((n >> (8 * i)) & 0xFF);
   return out + s;
 }
 
@@ -29,10 +30,12 @@ std::string handPickle() {
   p += "(" + unicode("state_dict") + "}(" + unicode("model.w");
   p += "ctorch._utils\n_rebuild_tensor_v2\n((" + unicode("storage") + "ctorch\nFloatStorage\n" + unicode("0") +
        unicode("cpu") + "K\x06tQ";
-  p += "K\x01K\x02K\x02\x86K\x01K\x02\x86\x89" "ccollections\nOrderedDict\n)RtRu";
+  p += "K\x01K\x02K\x02\x86K\x01K\x02\x86\x89"
+       "ccollections\nOrderedDict\n)RtRu";
   p += unicode("optimizer") + "}" + unicode("param_groups") + "]}" + unicode("lr") + "G";
   const auto bits = std::bit_cast<std::uint64_t>(1e-4);
-  for (int i = 7; i >= 0; --i) p += static_cast<char>((bits >> (8 * i)) & 0xFF);
+  for (int i = 7; i >= 0; --i)
+    p += static_cast<char>((bits >> (8 * i)) & 0xFF);
   p += "sasu.";
   return p;
 }

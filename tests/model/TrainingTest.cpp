@@ -70,7 +70,8 @@ protected:
 void expectSameWeights(const CceVae& a, const CceVae& b) {
   const auto wa = a.stateDict(), wb = b.stateDict();
   ASSERT_EQ(wa.size(), wb.size());
-  for (std::size_t i = 0; i < wa.size(); ++i) EXPECT_EQ(wa[i].values, wb[i].values) << wa[i].name;
+  for (std::size_t i = 0; i < wa.size(); ++i)
+    EXPECT_EQ(wa[i].values, wb[i].values) << wa[i].name;
 }
 
 } // namespace
@@ -85,7 +86,7 @@ TEST(TrainingLoss, HandMadeBatch_EqualsHandComputation) {
   // KL per dim: ½(σ² + μ² − 1) − log σ = ½(1 + 0.25 − 1) = 0.125 and ½(4 + 1 − 1) − ln 2; mean of the two.
   const double kl = (0.125 + (2.0 - std::log(2.0))) / 2.0;
   EXPECT_NEAR(t.kl.item<double>(), kl, 1e-6);
-  EXPECT_NEAR(t.l1.item<double>(), 0.125, 1e-7);      // one pixel off by 0.5, of 4
+  EXPECT_NEAR(t.l1.item<double>(), 0.125, 1e-7);       // one pixel off by 0.5, of 4
   EXPECT_NEAR(t.l1Context.item<double>(), 0.25, 1e-7); // one pixel off by 1, of 4
   EXPECT_NEAR(t.total.item<double>(), 0.5 * (0.01 * kl + 0.125) + 0.5 * 0.25, 1e-6);
 }
@@ -115,13 +116,15 @@ TEST(ContextBoxes, DrawnBoxes_InsideBoundsAtMostHalfSideValueWithinBatchRange) {
       EXPECT_LE(b.value, hi);
       covered.select(0, b.sample).narrow(0, b.top, b.height).narrow(1, b.left, b.width).fill_(true);
     }
-    for (int n : perSample) EXPECT_LE(n, 2);
+    for (int n : perSample)
+      EXPECT_LE(n, 2);
     // Nothing outside the boxes changed; the last box of a sample (drawn over earlier ones) holds its value.
     EXPECT_FALSE((changed & ~covered).any().item<bool>());
     for (std::size_t i = 0; i < boxes.size(); ++i) {
       const auto& b = boxes[i];
       if (i + 1 < boxes.size() && boxes[i + 1].sample == b.sample) continue;
-      EXPECT_TRUE((xt[b.sample][0].narrow(0, b.top, b.height).narrow(1, b.left, b.width) == b.value).all().item<bool>());
+      EXPECT_TRUE(
+        (xt[b.sample][0].narrow(0, b.top, b.height).narrow(1, b.left, b.width) == b.value).all().item<bool>());
     }
     total += static_cast<int>(boxes.size());
   }
@@ -134,7 +137,8 @@ TEST(ContextBoxes, LastBoxOnly_AppliesAtMostOneBoxPerSample) {
   std::vector<model::detail::Box> boxes;
   model::detail::applyContextBoxes(x, rng, 2, true, &boxes);
   std::vector<int> perSample(16, 0);
-  for (const auto& b : boxes) EXPECT_LE(++perSample[b.sample], 1);
+  for (const auto& b : boxes)
+    EXPECT_LE(++perSample[b.sample], 1);
 }
 
 TEST(Augmentation, SameGenerator_SameResult_InRangeAndDisabledIsIdentity) {
@@ -176,7 +180,8 @@ TEST_F(TrainingTest, FixedSeed_TwoRunsGiveBitIdenticalWeights) {
   EXPECT_EQ(a.lastStep, 4);
   expectSameWeights(loadModel(a.modelPath), loadModel(b.modelPath));
   ASSERT_EQ(a.log.records().size(), 4u);
-  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(a.log.records()[i].loss, b.log.records()[i].loss);
+  for (std::size_t i = 0; i < 4; ++i)
+    EXPECT_EQ(a.log.records()[i].loss, b.log.records()[i].loss);
   // A different seed trains differently.
   auto o = options("c", 4);
   o.seed = 43;
@@ -197,7 +202,8 @@ TEST_F(TrainingTest, Resume_ContinuesExactlyLikeAnUninterruptedRun) {
   EXPECT_EQ(second.lastStep, 6);
   expectSameWeights(loadModel(straight.modelPath), loadModel(second.modelPath));
   ASSERT_EQ(second.log.records().size(), 6u);
-  for (std::size_t i = 0; i < 6; ++i) EXPECT_EQ(second.log.records()[i].loss, straight.log.records()[i].loss) << i;
+  for (std::size_t i = 0; i < 6; ++i)
+    EXPECT_EQ(second.log.records()[i].loss, straight.log.records()[i].loss) << i;
 }
 
 TEST_F(TrainingTest, Outputs_CsvPngModelAndResumableCheckpoint) {
@@ -211,7 +217,8 @@ TEST_F(TrainingTest, Outputs_CsvPngModelAndResumableCheckpoint) {
   std::ifstream csv(r.csvPath);
   std::string line;
   int lines = 0;
-  while (std::getline(csv, line)) ++lines;
+  while (std::getline(csv, line))
+    ++lines;
   EXPECT_EQ(lines, 5); // header + 4 steps
   std::ifstream png(r.plotPath, std::ios::binary);
   char sig[8] = {};

@@ -27,7 +27,8 @@ Taps resampleTaps(int nSrc, int nDst, double offset, double step) {
       total += w; // counts taps outside the source too: outside is zero, not an extended edge
       if (i >= 0 && i < nSrc) raw.emplace_back(i, w);
     }
-    for (const auto& [i, w] : raw) taps[j].emplace_back(i, static_cast<float>(w / total));
+    for (const auto& [i, w] : raw)
+      taps[j].emplace_back(i, static_cast<float>(w / total));
   }
   return taps;
 }
@@ -53,8 +54,8 @@ AxialSlicer::AxialSlicer(const ImageGeometry& geometry, const ModelConfig& confi
   const int o1 = (m_axial + 1) % 3, o2 = (m_axial + 2) % 3;
   m_axisU = std::abs(d[o1]) >= std::abs(d[o2]) ? o1 : o2;
   m_axisV = m_axisU == o1 ? o2 : o1;
-  m_flipU = d[m_axisU] < 0.0;         // L component of the u axis
-  m_flipV = d[3 + m_axisV] < 0.0;     // P component of the v axis
+  m_flipU = d[m_axisU] < 0.0;     // L component of the u axis
+  m_flipV = d[3 + m_axisV] < 0.0; // P component of the v axis
   m_sizeU = m_size[m_axisU];
   m_sizeV = m_size[m_axisV];
   m_sliceCount = m_size[m_axial];
@@ -97,13 +98,15 @@ void AxialSlicer::toModel(const ImageF& volume, std::size_t k, float* out) const
   for (std::size_t v = 0; v < m_sizeV; ++v)
     for (int j = 0; j < N; ++j) {
       float acc = 0.0f;
-      for (const auto& [u, w] : m_toModelU[j]) acc += w * volume[voxelOffset(static_cast<std::size_t>(u), v, k)];
+      for (const auto& [u, w] : m_toModelU[j])
+        acc += w * volume[voxelOffset(static_cast<std::size_t>(u), v, k)];
       rows[v * N + j] = acc;
     }
   for (int i = 0; i < N; ++i)
     for (int j = 0; j < N; ++j) {
       float acc = 0.0f;
-      for (const auto& [v, w] : m_toModelV[i]) acc += w * rows[static_cast<std::size_t>(v) * N + j];
+      for (const auto& [v, w] : m_toModelV[i])
+        acc += w * rows[static_cast<std::size_t>(v) * N + j];
       out[static_cast<std::size_t>(i) * N + j] = acc;
     }
 }
@@ -116,13 +119,15 @@ void AxialSlicer::fromModel(const float* in, std::size_t k, ImageF& volume) cons
   for (int i = 0; i < N; ++i)
     for (std::size_t u = 0; u < m_sizeU; ++u) {
       float acc = 0.0f;
-      for (const auto& [j, w] : m_fromModelU[u]) acc += w * in[static_cast<std::size_t>(i) * N + j];
+      for (const auto& [j, w] : m_fromModelU[u])
+        acc += w * in[static_cast<std::size_t>(i) * N + j];
       rows[static_cast<std::size_t>(i) * m_sizeU + u] = acc;
     }
   for (std::size_t v = 0; v < m_sizeV; ++v)
     for (std::size_t u = 0; u < m_sizeU; ++u) {
       float acc = 0.0f;
-      for (const auto& [i, w] : m_fromModelV[v]) acc += w * rows[static_cast<std::size_t>(i) * m_sizeU + u];
+      for (const auto& [i, w] : m_fromModelV[v])
+        acc += w * rows[static_cast<std::size_t>(i) * m_sizeU + u];
       volume[voxelOffset(u, v, k)] = acc;
     }
 }

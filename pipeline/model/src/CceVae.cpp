@@ -15,8 +15,8 @@
 namespace strega::model {
 namespace detail {
 
-ConvBlockImpl::ConvBlockImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding,
-                             bool transposed, bool activation)
+ConvBlockImpl::ConvBlockImpl(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t padding, bool transposed,
+                             bool activation)
   : m_kernel(kernel), m_stride(stride), m_padding(padding) {
   if (transposed) {
     m_convTransposed = register_module(
@@ -65,7 +65,8 @@ StackImpl::StackImpl(ConvBlock start, std::vector<ConvBlock> middle, ConvBlock e
 
 torch::Tensor StackImpl::forward(torch::Tensor x) {
   x = m_start->forward(x);
-  for (auto& block : m_middle) x = block->forward(x);
+  for (auto& block : m_middle)
+    x = block->forward(x);
   return m_end->forward(x);
 }
 
@@ -73,16 +74,16 @@ NetImpl::NetImpl(const ModelConfig& c) : latentDim(c.latentDim) {
   c.validate();
   const auto& f = c.featureMaps;
   const int64_t b = c.bottleneckSize();
-  enc = register_module(
-    "enc", Stack(ConvBlock(1, f[0], 3, 2, 1, false, true),
-                 std::vector<ConvBlock>{ConvBlock(f[0], f[1], 3, 2, 1, false, true), ConvBlock(f[1], f[2], 3, 2, 1, false, true),
-                  ConvBlock(f[2], f[3], 3, 2, 1, false, true)},
-                 ConvBlock(f[3], 2 * c.latentDim, b, 1, 0, false, false)));
-  dec = register_module(
-    "dec", Stack(ConvBlock(c.latentDim, f[3], b, 1, 0, true, true),
-                 std::vector<ConvBlock>{ConvBlock(f[3], f[2], 4, 2, 1, true, true), ConvBlock(f[2], f[1], 4, 2, 1, true, true),
-                  ConvBlock(f[1], f[0], 4, 2, 1, true, true)},
-                 ConvBlock(f[0], 1, 4, 2, 1, true, false)));
+  enc = register_module("enc", Stack(ConvBlock(1, f[0], 3, 2, 1, false, true),
+                                     std::vector<ConvBlock>{ConvBlock(f[0], f[1], 3, 2, 1, false, true),
+                                                            ConvBlock(f[1], f[2], 3, 2, 1, false, true),
+                                                            ConvBlock(f[2], f[3], 3, 2, 1, false, true)},
+                                     ConvBlock(f[3], 2 * c.latentDim, b, 1, 0, false, false)));
+  dec = register_module("dec", Stack(ConvBlock(c.latentDim, f[3], b, 1, 0, true, true),
+                                     std::vector<ConvBlock>{ConvBlock(f[3], f[2], 4, 2, 1, true, true),
+                                                            ConvBlock(f[2], f[1], 4, 2, 1, true, true),
+                                                            ConvBlock(f[1], f[0], 4, 2, 1, true, true)},
+                                     ConvBlock(f[0], 1, 4, 2, 1, true, false)));
 }
 
 std::pair<torch::Tensor, torch::Tensor> NetImpl::encode(const torch::Tensor& x) {
@@ -130,7 +131,8 @@ std::vector<float> tensorToVector(const torch::Tensor& t) {
 
 std::string canonicalParameterName(std::string name) {
   for (const char* prefix : {"model.", "module."})
-    while (name.rfind(prefix, 0) == 0) name.erase(0, std::char_traits<char>::length(prefix));
+    while (name.rfind(prefix, 0) == 0)
+      name.erase(0, std::char_traits<char>::length(prefix));
   return name;
 }
 
@@ -188,7 +190,8 @@ std::vector<ParameterSpec> CceVae::parameters() const {
 
 std::int64_t CceVae::parameterCount() const {
   std::int64_t n = 0;
-  for (const auto& p : m_impl->net->parameters()) n += p.numel();
+  for (const auto& p : m_impl->net->parameters())
+    n += p.numel();
   return n;
 }
 
@@ -212,8 +215,8 @@ void CceVae::loadStateDict(const std::vector<NamedTensor>& tensors, std::string_
   for (const auto& item : params) {
     auto it = byName.find(item.key());
     if (it == byName.end())
-      throw Error(ErrorKind::Model, "the " + std::string(source) + " lacks parameter " + item.key() +
-                                      " (another architecture?)");
+      throw Error(ErrorKind::Model,
+                  "the " + std::string(source) + " lacks parameter " + item.key() + " (another architecture?)");
     const auto expected = item.value().sizes().vec();
     if (it->second->shape != expected) {
       const ParameterSpec want{item.key(), expected}, got{item.key(), it->second->shape};
@@ -225,8 +228,8 @@ void CceVae::loadStateDict(const std::vector<NamedTensor>& tensors, std::string_
   if (byName.size() != params.size()) {
     for (const auto& [name, t] : byName)
       if (!params.contains(name))
-        throw Error(ErrorKind::Model, "the " + std::string(source) + " holds unexpected parameter " + name +
-                                        " (another architecture?)");
+        throw Error(ErrorKind::Model,
+                    "the " + std::string(source) + " holds unexpected parameter " + name + " (another architecture?)");
   }
   torch::NoGradGuard noGrad;
   for (auto& item : params) {
@@ -291,12 +294,14 @@ int cudaDeviceCount() { return cudaAvailable() ? static_cast<int>(torch::cuda::d
 std::string resolveDevice(const std::string& request, ProgressScope* progress) {
   std::string r;
   for (char c : request)
-    if (!std::isspace(static_cast<unsigned char>(c))) r += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!std::isspace(static_cast<unsigned char>(c)))
+      r += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (r.empty() || r == "auto") {
     if (cudaAvailable()) return "cuda:0";
     if (progress)
       progress->warn("no CUDA device available (this LibTorch build has no CUDA or no GPU is visible): running on "
-                     "the CPU with " + std::to_string(at::get_num_threads()) + " threads");
+                     "the CPU with " +
+                     std::to_string(at::get_num_threads()) + " threads");
     return "cpu";
   }
   if (r == "cpu") return "cpu";
@@ -304,13 +309,15 @@ std::string resolveDevice(const std::string& request, ProgressScope* progress) {
     int index = 0;
     if (r.size() > 4) {
       const std::string digits = r.substr(5);
-      if (r[4] != ':' || digits.empty() || digits.size() > 3 || digits.find_first_not_of("0123456789") != std::string::npos)
+      if (r[4] != ':' || digits.empty() || digits.size() > 3 ||
+          digits.find_first_not_of("0123456789") != std::string::npos)
         throw Error(ErrorKind::InvalidArgument, "unknown device '" + request + "' (use auto, cpu, cuda or cuda:N)");
       index = std::stoi(digits);
     }
     if (!cudaAvailable())
-      throw Error(ErrorKind::Model, "CUDA was requested ('" + request + "') but is not available: this LibTorch build "
-                                    "has no CUDA support or no GPU is visible (use --device cpu or auto)");
+      throw Error(ErrorKind::Model, "CUDA was requested ('" + request +
+                                      "') but is not available: this LibTorch build "
+                                      "has no CUDA support or no GPU is visible (use --device cpu or auto)");
     const int count = cudaDeviceCount();
     if (index >= count)
       throw Error(ErrorKind::Model, "CUDA device " + std::to_string(index) + " was requested but only " +

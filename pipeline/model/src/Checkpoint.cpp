@@ -1,6 +1,6 @@
 // Model files: the strega checkpoint (a LibTorch archive) and imports from Python.
-#include "CheckpointImpl.h"
 #include "CceVaeImpl.h"
+#include "CheckpointImpl.h"
 #include "TorchPickle.h"
 
 #include "strega/core/AtomicOutput.h"
@@ -12,8 +12,8 @@
 #include <torch/script.h>
 
 #include <cmath>
-#include <deque>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <sstream>
 
@@ -43,7 +43,6 @@ FileKind sniff(const fs::path& path) {
   return FileKind::Other;
 }
 
-
 NamedTensor toNamed(const std::string& name, const torch::Tensor& t) {
   return {name, t.sizes().vec(), detail::tensorToVector(t)};
 }
@@ -57,7 +56,8 @@ std::vector<NamedTensor> readArchiveWeights(torch::serialize::InputArchive& arch
   for (const auto& spec : parameterSpecs(config)) {
     std::vector<std::string> parts;
     std::stringstream ss(spec.name);
-    for (std::string part; std::getline(ss, part, '.');) parts.push_back(part);
+    for (std::string part; std::getline(ss, part, '.');)
+      parts.push_back(part);
     std::deque<torch::serialize::InputArchive> chain; // archives are move-only: keep each level alive
     bool found = true;
     for (std::size_t i = 0; i + 1 < parts.size() && found; ++i) {
@@ -83,13 +83,16 @@ std::string readString(torch::serialize::InputArchive& archive, const std::strin
 /// The state_dict of a torch.save zip archive, through our own unpickler (see TorchPickle.h).
 std::vector<NamedTensor> readTorchSave(const fs::path& path) {
   caffe2::serialize::PyTorchStreamReader reader(path.string());
-  if (!reader.hasRecord("data.pkl")) throw Error(ErrorKind::Model, "the zip file holds no data.pkl: not a torch.save file");
+  if (!reader.hasRecord("data.pkl"))
+    throw Error(ErrorKind::Model, "the zip file holds no data.pkl: not a torch.save file");
   auto record = [&](const std::string& name) {
-    if (!reader.hasRecord(name)) throw Error(ErrorKind::Model, "the torch.save file lacks record " + name + " (truncated?)");
+    if (!reader.hasRecord(name))
+      throw Error(ErrorKind::Model, "the torch.save file lacks record " + name + " (truncated?)");
     auto [data, size] = reader.getRecord(name);
     return std::string(static_cast<const char*>(data.get()), size);
   };
-  return detail::stateDictFromTorchPickle(record("data.pkl"), [&](const std::string& key) { return record("data/" + key); });
+  return detail::stateDictFromTorchPickle(record("data.pkl"),
+                                          [&](const std::string& key) { return record("data/" + key); });
 }
 
 std::map<std::string, std::string> baseMetadata() {
@@ -103,9 +106,12 @@ std::string encodeKeyValues(const std::map<std::string, std::string>& values) {
   for (const auto& [k, v] : values) {
     out += k + "=";
     for (char c : v) {
-      if (c == '\\') out += "\\\\";
-      else if (c == '\n') out += "\\n";
-      else out += c;
+      if (c == '\\')
+        out += "\\\\";
+      else if (c == '\n')
+        out += "\\n";
+      else
+        out += c;
     }
     out += '\n';
   }
@@ -134,11 +140,11 @@ std::map<std::string, std::string> decodeKeyValues(const std::string& text) {
 
 ModelConfig inferConfig(const std::vector<NamedTensor>& weights, const ImportOptions& options) {
   std::map<std::string, const NamedTensor*> byName;
-  for (const auto& w : weights) byName[detail::canonicalParameterName(w.name)] = &w;
+  for (const auto& w : weights)
+    byName[detail::canonicalParameterName(w.name)] = &w;
   auto shapeOf = [&](const std::string& name, std::size_t dims) -> const std::vector<std::int64_t>& {
     auto it = byName.find(name);
-    if (it == byName.end())
-      throw Error(ErrorKind::Model, "not a cceVAE checkpoint: parameter " + name + " is missing");
+    if (it == byName.end()) throw Error(ErrorKind::Model, "not a cceVAE checkpoint: parameter " + name + " is missing");
     if (it->second->shape.size() != dims)
       throw Error(ErrorKind::Model, "not a cceVAE checkpoint: parameter " + name + " has " +
                                       std::to_string(it->second->shape.size()) + " dimensions");
@@ -174,7 +180,8 @@ void detail::saveCheckpointArchive(const CceVae& model, const fs::path& path,
                                    const std::map<std::string, std::string>& metadata,
                                    const std::string& trainingLogCsv, torch::optim::Optimizer* optimizer) {
   auto meta = baseMetadata();
-  for (const auto& [k, v] : metadata) meta[k] = v;
+  for (const auto& [k, v] : metadata)
+    meta[k] = v;
   try {
     torch::serialize::OutputArchive archive;
     archive.write("strega_checkpoint", c10::IValue(static_cast<int64_t>(kCheckpointFormatVersion)));
@@ -198,8 +205,7 @@ void detail::saveCheckpointArchive(const CceVae& model, const fs::path& path,
   }
 }
 
-void detail::loadOptimizerState(const fs::path& path, torch::optim::Optimizer& optimizer,
-                                const torch::Device& device) {
+void detail::loadOptimizerState(const fs::path& path, torch::optim::Optimizer& optimizer, const torch::Device& device) {
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path.string(), device);
@@ -249,7 +255,8 @@ std::vector<NamedTensor> readWeights(const fs::path& path, CheckpointInfo* infoO
       } else {
         torch::jit::Module module = torch::jit::load(path.string(), torch::kCPU);
         info.format = "torchscript";
-        for (const auto& p : module.named_parameters(true)) weights.push_back(toNamed(p.name, p.value));
+        for (const auto& p : module.named_parameters(true))
+          weights.push_back(toNamed(p.name, p.value));
         if (weights.empty())
           for (const auto& b : module.named_buffers(true))
             if (b.value.is_floating_point()) weights.push_back(toNamed(b.name, b.value));
@@ -297,9 +304,11 @@ CceVae loadModel(const fs::path& path, CheckpointInfo* infoOut, const ImportOpti
 
 void exportSafetensors(const CceVae& model, const fs::path& path, const std::string& prefix) {
   auto weights = model.stateDict();
-  for (auto& w : weights) w.name = prefix + w.name;
+  for (auto& w : weights)
+    w.name = prefix + w.name;
   auto meta = baseMetadata();
-  for (const auto& [k, v] : decodeKeyValues(model.config().toKeyValueText())) meta["strega." + k] = v;
+  for (const auto& [k, v] : decodeKeyValues(model.config().toKeyValueText()))
+    meta["strega." + k] = v;
   writeSafetensors(path, weights, meta);
 }
 

@@ -61,11 +61,11 @@ std::size_t activationBytesPerSlice(const ModelConfig& c) {
   // for the workspace of im2col-style convolution kernels.
   const auto& f = c.featureMaps;
   const double s = c.inputSize;
-  double floats = s * s;                                                     // input
+  double floats = s * s; // input
   floats += f[0] * (s / 2) * (s / 2) + f[1] * (s / 4) * (s / 4) + f[2] * (s / 8) * (s / 8) + f[3] * (s / 16) * (s / 16);
-  floats += 3.0 * c.latentDim;                                               // mu | log sigma, z
+  floats += 3.0 * c.latentDim; // mu | log sigma, z
   floats += f[3] * (s / 16) * (s / 16) + f[2] * (s / 8) * (s / 8) + f[1] * (s / 4) * (s / 4) + f[0] * (s / 2) * (s / 2);
-  floats += s * s;                                                           // output
+  floats += s * s; // output
   return static_cast<std::size_t>(floats * 4.0 * 2.0);
 }
 
@@ -97,11 +97,13 @@ Reconstruction reconstructVolume(CceVae& model, const ImageF& input, const Infer
   std::size_t done = 0;
   std::vector<float> buffer;
   while (done < todo.size()) {
-    if (progress) progress->update(static_cast<double>(done) / todo.size(),
-                                   "slice " + std::to_string(done) + "/" + std::to_string(todo.size()));
+    if (progress)
+      progress->update(static_cast<double>(done) / todo.size(),
+                       "slice " + std::to_string(done) + "/" + std::to_string(todo.size()));
     const std::size_t n = std::min<std::size_t>(batch, todo.size() - done);
     buffer.assign(n * sliceFloats, 0.0f);
-    for (std::size_t b = 0; b < n; ++b) slicer.toModel(input, todo[done + b], buffer.data() + b * sliceFloats);
+    for (std::size_t b = 0; b < n; ++b)
+      slicer.toModel(input, todo[done + b], buffer.data() + b * sliceFloats);
     torch::Tensor output;
     try {
       c10::InferenceMode inference;
@@ -124,7 +126,8 @@ Reconstruction reconstructVolume(CceVae& model, const ImageF& input, const Infer
     } catch (const std::exception& e) {
       if (detail::isOutOfMemory(e) && batch > 1) {
         batch = std::max(1, batch / 2);
-        if (progress) progress->warn("out of memory on " + result.device + ": batch size lowered to " + std::to_string(batch));
+        if (progress)
+          progress->warn("out of memory on " + result.device + ": batch size lowered to " + std::to_string(batch));
         continue;
       }
       try {
@@ -134,7 +137,8 @@ Reconstruction reconstructVolume(CceVae& model, const ImageF& input, const Infer
       }
     }
     const float* out = output.data_ptr<float>();
-    for (std::size_t b = 0; b < n; ++b) slicer.fromModel(out + b * sliceFloats, todo[done + b], result.image);
+    for (std::size_t b = 0; b < n; ++b)
+      slicer.fromModel(out + b * sliceFloats, todo[done + b], result.image);
     done += n;
     result.slicesRun += n;
   }

@@ -11,11 +11,11 @@ namespace {
 
 /// One convolution of the network with the feature-map sizes around it.
 struct Layer {
-  std::string module;    // "enc.start", "enc.middle_blocks.1", ...
-  bool transposed;       // ConvTranspose2d
+  std::string module; // "enc.start", "enc.middle_blocks.1", ...
+  bool transposed;    // ConvTranspose2d
   int in, out, kernel, stride, padding;
-  int inSize, outSize;   // square feature-map sides
-  bool activation;       // PReLU after it
+  int inSize, outSize; // square feature-map sides
+  bool activation;     // PReLU after it
 };
 
 std::vector<Layer> layersOf(const ModelConfig& c) {
@@ -58,7 +58,8 @@ int parseInt(const std::string& key, const std::string& value) {
 
 std::int64_t ParameterSpec::elementCount() const {
   std::int64_t n = 1;
-  for (auto d : shape) n *= d;
+  for (auto d : shape)
+    n *= d;
   return n;
 }
 
@@ -105,8 +106,8 @@ std::string ModelConfig::toKeyValueText() const {
   out.precision(17);
   out << "name=" << name << "\n"
       << "input_size=" << inputSize << "\n"
-      << "feature_maps=" << featureMaps[0] << "," << featureMaps[1] << "," << featureMaps[2] << ","
-      << featureMaps[3] << "\n"
+      << "feature_maps=" << featureMaps[0] << "," << featureMaps[1] << "," << featureMaps[2] << "," << featureMaps[3]
+      << "\n"
       << "latent_dim=" << latentDim << "\n"
       << "field_of_view_mm=" << fieldOfViewMm << "\n";
   return out.str();
@@ -174,7 +175,8 @@ std::vector<ParameterSpec> parameterSpecs(const ModelConfig& config) {
 
 std::int64_t parameterCount(const ModelConfig& config) {
   std::int64_t n = 0;
-  for (const auto& p : parameterSpecs(config)) n += p.elementCount();
+  for (const auto& p : parameterSpecs(config))
+    n += p.elementCount();
   return n;
 }
 

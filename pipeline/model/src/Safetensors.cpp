@@ -20,8 +20,8 @@ namespace {
 /// A JSON value, just enough for a safetensors header (objects, arrays, strings, integers, literals).
 struct JsonValue {
   enum class Type { Null, Bool, Number, String, Array, Object } type = Type::Null;
-  std::string text;                                   // string value, or the number's digits
-  std::vector<JsonValue> items;                       // array
+  std::string text;                                       // string value, or the number's digits
+  std::vector<JsonValue> items;                           // array
   std::vector<std::pair<std::string, JsonValue>> members; // object, in file order
 };
 
@@ -39,8 +39,8 @@ public:
 
 private:
   void skipSpace() {
-    while (m_pos < m_text.size() && (m_text[m_pos] == ' ' || m_text[m_pos] == '\t' || m_text[m_pos] == '\n' ||
-                                     m_text[m_pos] == '\r'))
+    while (m_pos < m_text.size() &&
+           (m_text[m_pos] == ' ' || m_text[m_pos] == '\t' || m_text[m_pos] == '\n' || m_text[m_pos] == '\r'))
       ++m_pos;
   }
   char peek() {
@@ -101,7 +101,8 @@ private:
     if (c == '-' || (c >= '0' && c <= '9')) {
       v.type = JsonValue::Type::Number;
       const std::size_t start = m_pos;
-      while (m_pos < m_text.size() && std::strchr("+-0123456789.eE", m_text[m_pos])) ++m_pos;
+      while (m_pos < m_text.size() && std::strchr("+-0123456789.eE", m_text[m_pos]))
+        ++m_pos;
       v.text = std::string(m_text.substr(start, m_pos - start));
       return v;
     }
@@ -165,8 +166,8 @@ private:
 };
 
 std::uint64_t toUnsigned(const JsonValue& v, const std::string& what) {
-  if (v.type != JsonValue::Type::Number || v.text.empty() || v.text.find_first_not_of("0123456789") != std::string::npos ||
-      v.text.size() > 19)
+  if (v.type != JsonValue::Type::Number || v.text.empty() ||
+      v.text.find_first_not_of("0123456789") != std::string::npos || v.text.size() > 19)
     malformed(what + " is not a non-negative integer");
   return std::stoull(v.text);
 }
@@ -204,8 +205,7 @@ float halfToFloat(std::uint16_t h) {
   return std::bit_cast<float>(bits);
 }
 
-template <class T>
-T loadLittleEndian(const char* p) {
+template <class T> T loadLittleEndian(const char* p) {
   static_assert(std::endian::native == std::endian::little, "big-endian hosts are not supported");
   T v;
   std::memcpy(&v, p, sizeof(T));
@@ -266,7 +266,8 @@ SafetensorsFile SafetensorsFile::parse(std::string bytes) {
       if (k == "dtype" && v.type == JsonValue::Type::String) e.dtype = v.text;
       if (k == "shape" && v.type == JsonValue::Type::Array) {
         haveShape = true;
-        for (const auto& d : v.items) e.shape.push_back(static_cast<std::int64_t>(toUnsigned(d, name + " shape")));
+        for (const auto& d : v.items)
+          e.shape.push_back(static_cast<std::int64_t>(toUnsigned(d, name + " shape")));
       }
       if (k == "data_offsets" && v.type == JsonValue::Type::Array) offsets = &v;
     }
@@ -278,7 +279,8 @@ SafetensorsFile SafetensorsFile::parse(std::string bytes) {
       malformed("entry " + name + " lies outside the data (bytes " + std::to_string(e.begin) + ".." +
                 std::to_string(e.end) + " of " + std::to_string(dataSize) + ")");
     std::uint64_t count = 1;
-    for (auto d : e.shape) count *= static_cast<std::uint64_t>(d);
+    for (auto d : e.shape)
+      count *= static_cast<std::uint64_t>(d);
     if (count * dtypeSize(e.dtype) != e.end - e.begin)
       malformed("entry " + name + ": " + std::to_string(e.end - e.begin) + " bytes do not hold its shape");
     file.m_entries.push_back(std::move(e));
@@ -311,15 +313,17 @@ NamedTensor SafetensorsFile::tensor(const Entry& e) const {
   if (e.dtype == "F32") {
     std::memcpy(t.values.data(), p, n * 4);
   } else if (e.dtype == "F64") {
-    for (std::size_t i = 0; i < n; ++i) t.values[i] = static_cast<float>(loadLittleEndian<double>(p + 8 * i));
+    for (std::size_t i = 0; i < n; ++i)
+      t.values[i] = static_cast<float>(loadLittleEndian<double>(p + 8 * i));
   } else if (e.dtype == "F16") {
-    for (std::size_t i = 0; i < n; ++i) t.values[i] = halfToFloat(loadLittleEndian<std::uint16_t>(p + 2 * i));
+    for (std::size_t i = 0; i < n; ++i)
+      t.values[i] = halfToFloat(loadLittleEndian<std::uint16_t>(p + 2 * i));
   } else if (e.dtype == "BF16") {
     for (std::size_t i = 0; i < n; ++i)
       t.values[i] = std::bit_cast<float>(static_cast<std::uint32_t>(loadLittleEndian<std::uint16_t>(p + 2 * i)) << 16);
   } else {
-    throw Error(ErrorKind::Model, "unsupported tensor type " + e.dtype + " for " + e.name +
-                                      " (floating-point weights expected)");
+    throw Error(ErrorKind::Model,
+                "unsupported tensor type " + e.dtype + " for " + e.name + " (floating-point weights expected)");
   }
   return t;
 }
@@ -327,7 +331,8 @@ NamedTensor SafetensorsFile::tensor(const Entry& e) const {
 std::vector<NamedTensor> SafetensorsFile::tensors() const {
   std::vector<NamedTensor> out;
   out.reserve(m_entries.size());
-  for (const auto& e : m_entries) out.push_back(tensor(e));
+  for (const auto& e : m_entries)
+    out.push_back(tensor(e));
   return out;
 }
 
@@ -363,13 +368,15 @@ std::string encodeSafetensors(const std::vector<NamedTensor>& tensors,
     offset += bytes;
   }
   header += '}';
-  while ((8 + header.size()) % 8 != 0) header += ' '; // the format pads the header to 8-byte alignment
+  while ((8 + header.size()) % 8 != 0)
+    header += ' '; // the format pads the header to 8-byte alignment
   std::string out(8, '\0');
   const std::uint64_t length = header.size();
   std::memcpy(out.data(), &length, 8);
   out += header;
   out.reserve(out.size() + offset);
-  for (const auto& t : tensors) out.append(reinterpret_cast<const char*>(t.values.data()), t.values.size() * 4);
+  for (const auto& t : tensors)
+    out.append(reinterpret_cast<const char*>(t.values.data()), t.values.size() * 4);
   return out;
 }
 

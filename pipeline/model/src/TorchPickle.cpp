@@ -39,9 +39,9 @@ Ptr make(Value::Kind k) {
 
 std::string storageDtype(const std::string& global) {
   static const std::map<std::string, std::string> types = {
-    {"torch.FloatStorage", "F32"}, {"torch.DoubleStorage", "F64"}, {"torch.HalfStorage", "F16"},
-    {"torch.BFloat16Storage", "BF16"}, {"torch.LongStorage", "I64"}, {"torch.IntStorage", "I32"},
-    {"torch.ShortStorage", "I16"}, {"torch.CharStorage", "I8"}, {"torch.ByteStorage", "U8"},
+    {"torch.FloatStorage", "F32"},     {"torch.DoubleStorage", "F64"}, {"torch.HalfStorage", "F16"},
+    {"torch.BFloat16Storage", "BF16"}, {"torch.LongStorage", "I64"},   {"torch.IntStorage", "I32"},
+    {"torch.ShortStorage", "I16"},     {"torch.CharStorage", "I8"},    {"torch.ByteStorage", "U8"},
     {"torch.BoolStorage", "BOOL"}};
   auto it = types.find(global);
   return it == types.end() ? std::string() : it->second;
@@ -60,7 +60,8 @@ float halfToFloat(std::uint16_t h) {
   if (exponent == 0) {
     if (mantissa == 0) return std::bit_cast<float>(sign);
     exponent = 127 - 15 + 1;
-    while ((mantissa & 0x400u) == 0) mantissa <<= 1, --exponent;
+    while ((mantissa & 0x400u) == 0)
+      mantissa <<= 1, --exponent;
     return std::bit_cast<float>(sign | (exponent << 23) | ((mantissa & 0x3FFu) << 13));
   }
   if (exponent == 0x1F) return std::bit_cast<float>(sign | 0x7F800000u | (mantissa << 13));
@@ -75,15 +76,17 @@ public:
     for (;;) {
       const auto op = static_cast<unsigned char>(byte());
       switch (op) {
-      case 0x80: byte(); break;                  // PROTO
-      case 0x95: bytes(8); break;                // FRAME
+      case 0x80: byte(); break;   // PROTO
+      case 0x95: bytes(8); break; // FRAME
       case '}': push(make(Value::Kind::Dict)); break;
       case ']': push(make(Value::Kind::List)); break;
       case ')': push(make(Value::Kind::Tuple)); break;
       case '(': m_marks.push_back(m_stack.size()); break;
       case 't': push(sequence(Value::Kind::Tuple, popMark())); break;
       case 'l': push(sequence(Value::Kind::List, popMark())); break;
-      case 0x85: case 0x86: case 0x87: {
+      case 0x85:
+      case 0x86:
+      case 0x87: {
         const std::size_t n = op - 0x84;
         if (m_stack.size() < n) malformed("stack underflow at TUPLEn");
         std::vector<Ptr> items(m_stack.end() - static_cast<std::ptrdiff_t>(n), m_stack.end());
@@ -127,8 +130,10 @@ public:
       case 'X': push(string(uint32())); break;
       case 0x8c: push(string(static_cast<unsigned char>(byte()))); break;
       case 0x8d: push(string(uint64())); break;
-      case 'U': case 'C': push(string(static_cast<unsigned char>(byte()))); break;
-      case 'T': case 'B': push(string(uint32())); break;
+      case 'U':
+      case 'C': push(string(static_cast<unsigned char>(byte()))); break;
+      case 'T':
+      case 'B': push(string(uint32())); break;
       case 0x8e: push(string(uint64())); break;
       case 'K': push(integer(static_cast<unsigned char>(byte()))); break;
       case 'M': push(integer(uint16())); break;
@@ -137,13 +142,15 @@ public:
       case 0x8b: push(integer(longValue(uint32()))); break;
       case 'G': {
         std::uint64_t bits = 0;
-        for (char c : bytes(8)) bits = (bits << 8) | static_cast<unsigned char>(c); // big-endian
+        for (char c : bytes(8))
+          bits = (bits << 8) | static_cast<unsigned char>(c); // big-endian
         auto v = make(Value::Kind::Float);
         v->real = std::bit_cast<double>(bits);
         push(v);
         break;
       }
-      case 0x88: case 0x89: {
+      case 0x88:
+      case 0x89: {
         auto v = make(Value::Kind::Bool);
         v->integer = op == 0x88;
         push(v);
@@ -153,14 +160,17 @@ public:
       case 'c': {
         auto v = make(Value::Kind::Global);
         v->text = line();
-        v->text += "." + line();
+        v->text += '.';
+        v->text += line();
         push(v);
         break;
       }
       case 0x93: {
         auto name = pop(), module = pop();
         auto v = make(Value::Kind::Global);
-        v->text = module->text + "." + name->text;
+        v->text = module->text;
+        v->text += '.';
+        v->text += name->text;
         push(v);
         break;
       }
@@ -170,8 +180,17 @@ public:
         push(reduce(*callable, *args));
         break;
       }
-      case 0x81: pop(); pop(); push(make(Value::Kind::Object)); break;       // NEWOBJ
-      case 0x92: pop(); pop(); pop(); push(make(Value::Kind::Object)); break; // NEWOBJ_EX
+      case 0x81:
+        pop();
+        pop();
+        push(make(Value::Kind::Object));
+        break; // NEWOBJ
+      case 0x92:
+        pop();
+        pop();
+        pop();
+        push(make(Value::Kind::Object));
+        break;                // NEWOBJ_EX
       case 'b': pop(); break; // BUILD: object state is not needed (OrderedDict/opaque)
       case '0': pop(); break;
       case '1': popMark(); break;
@@ -201,7 +220,8 @@ private:
   std::uint64_t littleEndian(int n) {
     std::uint64_t v = 0;
     const std::string b = bytes(static_cast<std::uint64_t>(n));
-    for (int i = n - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[i]);
+    for (int i = n - 1; i >= 0; --i)
+      v = (v << 8) | static_cast<unsigned char>(b[i]);
     return v;
   }
   std::uint32_t uint32() { return static_cast<std::uint32_t>(littleEndian(4)); }
@@ -263,7 +283,8 @@ private:
   }
   static void addPairs(Value& dict, std::vector<Ptr> items) {
     if (items.size() % 2) malformed("odd number of dict items");
-    for (std::size_t i = 0; i < items.size(); i += 2) dict.entries.emplace_back(items[i], items[i + 1]);
+    for (std::size_t i = 0; i < items.size(); i += 2)
+      dict.entries.emplace_back(items[i], items[i + 1]);
   }
   void memoize(std::size_t index) {
     if (index > 10'000'000) malformed("memo index too large");
@@ -294,7 +315,8 @@ private:
   }
   static Ptr reduce(const Value& callable, const Value& args) {
     const std::string& f = callable.text;
-    if (callable.kind == Value::Kind::Global && (f == "torch._utils._rebuild_tensor_v2" || f == "torch._utils._rebuild_tensor")) {
+    if (callable.kind == Value::Kind::Global &&
+        (f == "torch._utils._rebuild_tensor_v2" || f == "torch._utils._rebuild_tensor")) {
       if (args.items.size() < 4 || args.items[0]->kind != Value::Kind::Storage) malformed("bad tensor record");
       auto t = make(Value::Kind::Tensor);
       t->storage = args.items[0];
@@ -351,7 +373,8 @@ NamedTensor toFloat(const std::string& name, const Value& t,
   std::vector<std::int64_t> index(t.sizes.size(), 0);
   for (std::int64_t i = 0; i < n; ++i) {
     std::int64_t e = t.offset;
-    for (std::size_t d = 0; d < index.size(); ++d) e += index[d] * t.strides[d];
+    for (std::size_t d = 0; d < index.size(); ++d)
+      e += index[d] * t.strides[d];
     const char* p = bytes.data() + static_cast<std::size_t>(e) * es;
     float v = 0.0f;
     if (t.dtype == "F32") {
@@ -395,7 +418,8 @@ std::vector<NamedTensor> stateDictFromTorchPickle(const std::string& pickle,
   std::vector<NamedTensor> out;
   std::map<std::string, std::string> cache;
   for (const auto& [k, v] : dict->entries)
-    if (k->kind == Value::Kind::String && v->kind == Value::Kind::Tensor) out.push_back(toFloat(k->text, *v, storage, cache));
+    if (k->kind == Value::Kind::String && v->kind == Value::Kind::Tensor)
+      out.push_back(toFloat(k->text, *v, storage, cache));
   return out;
 }
 

@@ -34,7 +34,8 @@ std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); 
 } // namespace
 
 Random::Random(std::uint64_t seed) {
-  for (auto& s : m_s) s = splitmix64(seed);
+  for (auto& s : m_s)
+    s = splitmix64(seed);
 }
 
 std::uint64_t Random::next() {
@@ -154,8 +155,9 @@ torch::Tensor augmentBatch(const torch::Tensor& x, Random& rng, const Augmentati
   auto displacement = F::interpolate(
     control, F::InterpolateFuncOptions().size(std::vector<int64_t>{H, W}).mode(torch::kBicubic).align_corners(true));
   grid = grid + displacement.permute({0, 2, 3, 1});
-  auto y = F::grid_sample(x, grid.to(device),
-                          F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kZeros).align_corners(false));
+  auto y =
+    F::grid_sample(x, grid.to(device),
+                   F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kZeros).align_corners(false));
 
   // Intensity: class values, gamma, bias field and noise, inside the brain only.
   auto knots = torch::empty({B, 4}, cpu);
@@ -169,18 +171,21 @@ torch::Tensor augmentBatch(const torch::Tensor& x, Random& rng, const Augmentati
   for (std::int64_t b = 0; b < B; ++b) {
     ac[b][0][0][0] = rng.chance(o.intensityProbability) ? 1.0f : 0.0f;
     kn[b][0] = 0.0f;
-    for (int k = 1; k < 4; ++k) kn[b][k] = static_cast<float>(k / 3.0 + rng.uniform(-o.classJitter, o.classJitter));
+    for (int k = 1; k < 4; ++k)
+      kn[b][k] = static_cast<float>(k / 3.0 + rng.uniform(-o.classJitter, o.classJitter));
     const double up = 1.0 + o.gammaRange;
     ga[b][0][0][0] = static_cast<float>(std::exp(rng.uniform(-std::log(up), std::log(up))));
     for (int i = 0; i < 3; ++i)
-      for (int j = 0; j < 3; ++j) bi[b][0][i][j] = static_cast<float>(rng.uniform(-1.0, 1.0));
+      for (int j = 0; j < 3; ++j)
+        bi[b][0][i][j] = static_cast<float>(rng.uniform(-1.0, 1.0));
   }
   auto noiseGenerator = makeGenerator(rng.next());
   auto noise = torch::randn({B, 1, H, W}, noiseGenerator, cpu) * o.noiseStd;
-  auto field = 1.0 + o.biasField * F::interpolate(bias, F::InterpolateFuncOptions()
-                                                          .size(std::vector<int64_t>{H, W})
-                                                          .mode(torch::kBicubic)
-                                                          .align_corners(true));
+  auto field =
+    1.0 +
+    o.biasField *
+      F::interpolate(
+        bias, F::InterpolateFuncOptions().size(std::vector<int64_t>{H, W}).mode(torch::kBicubic).align_corners(true));
   knots = knots.to(device);
   const auto brain = (y > 1e-3f).to(torch::kFloat32);
   // Piecewise-linear remap of [0, 1/3, 2/3, 1] onto the jittered knots.
@@ -206,12 +211,12 @@ std::string TrainOptions::toKeyValueText() const {
       << "\nlearning_rate=" << learningRate << "\ncontext_weight=" << contextWeight << "\nkl_weight=" << klWeight
       << "\nreconstruction_weight=" << reconstructionWeight << "\nmax_boxes=" << maxBoxes
       << "\nlast_box_only=" << lastBoxOnly << "\nvalidation_fraction=" << validationFraction
-      << "\nvalidation_slices=" << validationSlices << "\ncheckpoint_every=" << checkpointEvery
-      << "\ndevice=" << device << "\nprecision=" << precision << "\nthreads=" << threads
-      << "\naugmentation=" << a.enabled << "\naug_rotation_degrees=" << a.rotationDegrees
-      << "\naug_scale_range=" << a.scaleRange << "\naug_translation_fraction=" << a.translationFraction
-      << "\naug_flip_left_right=" << a.flipLeftRight << "\naug_elastic_probability=" << a.elasticProbability
-      << "\naug_elastic_pixels=" << a.elasticPixels << "\naug_elastic_control_points=" << a.elasticControlPoints
+      << "\nvalidation_slices=" << validationSlices << "\ncheckpoint_every=" << checkpointEvery << "\ndevice=" << device
+      << "\nprecision=" << precision << "\nthreads=" << threads << "\naugmentation=" << a.enabled
+      << "\naug_rotation_degrees=" << a.rotationDegrees << "\naug_scale_range=" << a.scaleRange
+      << "\naug_translation_fraction=" << a.translationFraction << "\naug_flip_left_right=" << a.flipLeftRight
+      << "\naug_elastic_probability=" << a.elasticProbability << "\naug_elastic_pixels=" << a.elasticPixels
+      << "\naug_elastic_control_points=" << a.elasticControlPoints
       << "\naug_intensity_probability=" << a.intensityProbability << "\naug_class_jitter=" << a.classJitter
       << "\naug_gamma_range=" << a.gammaRange << "\naug_bias_field=" << a.biasField << "\naug_noise_std=" << a.noiseStd
       << "\n";
@@ -315,7 +320,8 @@ TrainResult train(const TrainingSet& data, const TrainOptions& o, ProgressScope&
   result.plotPath = o.outputDir / "loss.png";
 
   const auto split = data.split(o.validationFraction);
-  if (split.training.empty()) throw Error(ErrorKind::InvalidInput, "no training slices left after the validation split");
+  if (split.training.empty())
+    throw Error(ErrorKind::InvalidInput, "no training slices left after the validation split");
   result.trainingSlices = split.training.size();
   result.validationSlices = split.validation.size();
   const auto nTrain = static_cast<std::int64_t>(split.training.size());
@@ -332,9 +338,9 @@ TrainResult train(const TrainingSet& data, const TrainOptions& o, ProgressScope&
     CheckpointInfo info;
     model = loadModel(result.checkpointPath, &info);
     if (!info.config.sameArchitecture(o.config) || info.config.fieldOfViewMm != o.config.fieldOfViewMm)
-      throw Error(ErrorKind::InvalidArgument,
-                  "the checkpoint in " + o.outputDir.string() + " is of configuration '" + info.config.name +
-                    "', not '" + o.config.name + "': use another output folder or the same configuration");
+      throw Error(ErrorKind::InvalidArgument, "the checkpoint in " + o.outputDir.string() + " is of configuration '" +
+                                                info.config.name + "', not '" + o.config.name +
+                                                "': use another output folder or the same configuration");
     if (!info.hasOptimizerState)
       throw Error(ErrorKind::Model, result.checkpointPath.string() + " holds no optimizer state: cannot resume");
     try {
@@ -363,7 +369,8 @@ TrainResult train(const TrainingSet& data, const TrainOptions& o, ProgressScope&
   else
     precision = parsePrecision(o.precision);
   if (!device.is_cuda() && precision != Precision::Float32) {
-    progress.warn(std::string("mixed precision (") + toString(precision) + ") is for CUDA; training in fp32 on the CPU");
+    progress.warn(std::string("mixed precision (") + toString(precision) +
+                  ") is for CUDA; training in fp32 on the CPU");
     precision = Precision::Float32;
   }
   const bool autocast = precision != Precision::Float32;
@@ -379,7 +386,8 @@ TrainResult train(const TrainingSet& data, const TrainOptions& o, ProgressScope&
   std::vector<std::size_t> validation;
   if (!split.validation.empty()) {
     const std::size_t n = std::min<std::size_t>(split.validation.size(), std::max(1, o.validationSlices));
-    for (std::size_t i = 0; i < n; ++i) validation.push_back(split.validation[i * split.validation.size() / n]);
+    for (std::size_t i = 0; i < n; ++i)
+      validation.push_back(split.validation[i * split.validation.size() / n]);
   }
   auto validationLoss = [&]() -> double {
     if (validation.empty()) return std::numeric_limits<double>::quiet_NaN();
@@ -446,7 +454,8 @@ TrainResult train(const TrainingSet& data, const TrainOptions& o, ProgressScope&
       permutation = split.training;
       Random rng(detail::mixSeed(o.seed ^ 0xB47C4E5ull, static_cast<std::uint64_t>(epoch)));
       for (std::size_t i = permutation.size(); i > 1; --i)
-        std::swap(permutation[i - 1], permutation[static_cast<std::size_t>(rng.uniformInt(0, static_cast<std::int64_t>(i) - 1))]);
+        std::swap(permutation[i - 1],
+                  permutation[static_cast<std::size_t>(rng.uniformInt(0, static_cast<std::int64_t>(i) - 1))]);
       permutationEpoch = epoch;
     }
     return permutation[static_cast<std::size_t>(position % nTrain)];
@@ -472,7 +481,8 @@ TrainResult train(const TrainingSet& data, const TrainOptions& o, ProgressScope&
       progress.update(static_cast<double>(step - 1) / static_cast<double>(totalSteps), message);
 
       std::vector<std::size_t> idx(static_cast<std::size_t>(B));
-      for (std::int64_t b = 0; b < B; ++b) idx[static_cast<std::size_t>(b)] = trainingIndex((step - 1) * B + b);
+      for (std::int64_t b = 0; b < B; ++b)
+        idx[static_cast<std::size_t>(b)] = trainingIndex((step - 1) * B + b);
       Random rng(detail::mixSeed(o.seed, static_cast<std::uint64_t>(step)));
       auto x = detail::augmentBatch(gatherSlices(data, idx).to(device), rng, o.augmentation);
       auto xt = detail::applyContextBoxes(x, rng, o.maxBoxes, o.lastBoxOnly);
@@ -512,8 +522,7 @@ TrainResult train(const TrainingSet& data, const TrainOptions& o, ProgressScope&
       record.kl = terms.kl.item<double>();
       record.l1 = terms.l1.item<double>();
       record.l1Context = terms.l1Context.item<double>();
-      record.seconds =
-        secondsBefore + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      record.seconds = secondsBefore + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       log.add(record);
       result.lastStep = step;
 
@@ -545,7 +554,8 @@ TrainResult train(const TrainingSet& data, const TrainOptions& o, ProgressScope&
   const auto& records = log.records();
   std::size_t window = std::min<std::size_t>(records.size(), static_cast<std::size_t>(o.checkpointEvery));
   double sum = 0.0;
-  for (std::size_t i = records.size() - window; i < records.size(); ++i) sum += records[i].loss;
+  for (std::size_t i = records.size() - window; i < records.size(); ++i)
+    sum += records[i].loss;
   result.finalLoss = window ? sum / static_cast<double>(window) : 0.0;
   result.finalValidationLoss = std::numeric_limits<double>::quiet_NaN();
   for (auto it = records.rbegin(); it != records.rend(); ++it)

@@ -37,7 +37,8 @@ TrainingLog TrainingLog::fromCsv(const std::string& csv) {
     if (line.empty()) continue;
     std::vector<std::string> cells;
     std::stringstream ls(line);
-    for (std::string cell; std::getline(ls, cell, ',');) cells.push_back(cell);
+    for (std::string cell; std::getline(ls, cell, ',');)
+      cells.push_back(cell);
     if (line.back() == ',') cells.emplace_back();
     if (cells.size() != 8) throw Error(ErrorKind::Model, "the training log is malformed", "line: " + line);
     try {
@@ -68,7 +69,8 @@ void TrainingLog::writePlot(const std::filesystem::path& path, const std::string
   for (std::size_t i = 0; i < m_records.size(); i += window) {
     const std::size_t end = std::min(m_records.size(), i + window);
     double sum = 0.0;
-    for (std::size_t j = i; j < end; ++j) sum += m_records[j].loss;
+    for (std::size_t j = i; j < end; ++j)
+      sum += m_records[j].loss;
     train.x.push_back(static_cast<double>(m_records[end - 1].step));
     train.y.push_back(sum / static_cast<double>(end - i));
   }

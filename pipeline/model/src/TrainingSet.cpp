@@ -11,8 +11,7 @@ ImageF toModelInput(const ImageF& tissue) {
   float lo = INFINITY, hi = -INFINITY;
   bool labels = true;
   for (float v : tissue.voxels()) {
-    if (!std::isfinite(v))
-      throw Error(ErrorKind::InvalidInput, "the input volume contains NaN or infinite values");
+    if (!std::isfinite(v)) throw Error(ErrorKind::InvalidInput, "the input volume contains NaN or infinite values");
     lo = std::min(lo, v);
     hi = std::max(hi, v);
     if (labels && (v != std::floor(v) || v < 0.0f || v > 3.0f)) labels = false;
@@ -21,11 +20,13 @@ ImageF toModelInput(const ImageF& tissue) {
   if (tissue.empty()) return out;
   if (lo >= 0.0f && hi <= 1.0f) return out;
   if (labels) {
-    for (auto& v : out.voxels()) v = v / 3.0f;
+    for (auto& v : out.voxels())
+      v = v / 3.0f;
     return out;
   }
   const float range = hi - lo;
-  for (auto& v : out.voxels()) v = range > 0.0f ? (v - lo) / range : 0.0f;
+  for (auto& v : out.voxels())
+    v = range > 0.0f ? (v - lo) / range : 0.0f;
   return out;
 }
 
@@ -55,18 +56,21 @@ TrainingSet::Split TrainingSet::split(double fraction) const {
   Split s;
   fraction = std::clamp(fraction, 0.0, 0.9);
   if (fraction <= 0.0) {
-    for (std::size_t i = 0; i < sliceCount(); ++i) s.training.push_back(i);
+    for (std::size_t i = 0; i < sliceCount(); ++i)
+      s.training.push_back(i);
     return s;
   }
   const auto heldVolumes = static_cast<std::size_t>(std::lround(fraction * static_cast<double>(volumeCount())));
   if (heldVolumes >= 1 && heldVolumes < volumeCount()) {
     s.byVolume = true;
     const std::size_t firstHeld = volumeCount() - heldVolumes;
-    for (std::size_t i = 0; i < sliceCount(); ++i) (m_volumeOf[i] >= firstHeld ? s.validation : s.training).push_back(i);
+    for (std::size_t i = 0; i < sliceCount(); ++i)
+      (m_volumeOf[i] >= firstHeld ? s.validation : s.training).push_back(i);
     return s;
   }
   const auto every = std::max<std::size_t>(2, static_cast<std::size_t>(std::lround(1.0 / fraction)));
-  for (std::size_t i = 0; i < sliceCount(); ++i) (i % every == every / 2 ? s.validation : s.training).push_back(i);
+  for (std::size_t i = 0; i < sliceCount(); ++i)
+    (i % every == every / 2 ? s.validation : s.training).push_back(i);
   return s;
 }
 

@@ -19,8 +19,9 @@ namespace strega::model {
 /// (axes stored the other way round are flipped). Model slices are row-major float arrays.
 ///
 /// Where the model pixel equals the voxel spacing the mapping is an exact pad/crop by a whole number of pixels,
-/// centred with the odd pixel at the end (voxels outside the model grid come back as 0). Otherwise it is a linear resampling, with a triangle filter
-/// widened to the pixel ratio when shrinking (anti-aliased); zero outside the image. Thread-safe for const use.
+/// centred with the odd pixel at the end (voxels outside the model grid come back as 0). Otherwise it is a linear
+/// resampling, with a triangle filter widened to the pixel ratio when shrinking (anti-aliased); zero outside the image.
+/// Thread-safe for const use.
 class AxialSlicer {
 public:
   AxialSlicer(const ImageGeometry& geometry, const ModelConfig& config);

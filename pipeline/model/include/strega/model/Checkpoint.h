@@ -23,11 +23,11 @@ inline constexpr int kCheckpointFormatVersion = 1;
 struct CheckpointInfo {
   /// "strega-checkpoint", "safetensors", "torchscript" or "torch.save"
   std::string format;
-  int formatVersion = 0;   ///< strega-checkpoint only
-  ModelConfig config;      ///< stored (strega-checkpoint) or inferred from the parameter shapes (imports)
+  int formatVersion = 0; ///< strega-checkpoint only
+  ModelConfig config;    ///< stored (strega-checkpoint) or inferred from the parameter shapes (imports)
   std::map<std::string, std::string> metadata; ///< training metadata (strega-checkpoint) or safetensors metadata
-  bool hasOptimizerState = false; ///< a resumable training checkpoint
-  std::string trainingLogCsv;     ///< the loss history stored in a training checkpoint (may be empty)
+  bool hasOptimizerState = false;              ///< a resumable training checkpoint
+  std::string trainingLogCsv;                  ///< the loss history stored in a training checkpoint (may be empty)
 };
 
 /// \brief Settings for importing weights that carry no StRegA configuration.

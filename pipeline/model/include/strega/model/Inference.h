@@ -20,13 +20,13 @@ const char* toString(Precision precision);
 
 /// \brief Settings of reconstructVolume().
 struct InferenceOptions {
-  std::string device = "auto";   ///< auto | cpu | cuda | cuda:N (see resolveDevice())
-  int batchSize = 32;            ///< slices per forward pass (upper bound)
+  std::string device = "auto";       ///< auto | cpu | cuda | cuda:N (see resolveDevice())
+  int batchSize = 32;                ///< slices per forward pass (upper bound)
   std::size_t memoryBudgetMb = 2048; ///< cap on the estimated activation memory of one batch
-  int samples = 0;               ///< 0: decode mu (deterministic); N > 0: mean of N sampled decodings
-  std::uint64_t seed = 0;        ///< for samples > 0
-  bool skipEmptySlices = true;   ///< all-background slices are not run; their reconstruction is 0
-  int threads = 0;               ///< CPU threads (0 = all cores)
+  int samples = 0;                   ///< 0: decode mu (deterministic); N > 0: mean of N sampled decodings
+  std::uint64_t seed = 0;            ///< for samples > 0
+  bool skipEmptySlices = true;       ///< all-background slices are not run; their reconstruction is 0
+  int threads = 0;                   ///< CPU threads (0 = all cores)
   Precision precision = Precision::Float32;
 };
 

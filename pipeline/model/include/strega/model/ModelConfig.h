@@ -31,11 +31,11 @@ struct ParameterSpec {
 /// slice: pixel size fieldOfViewMm / inputSize mm. The reference config covers 256 mm at 1 mm (pad/crop of
 /// 1 mm data); compact covers 240 mm at 1.875 mm.
 struct ModelConfig {
-  std::string name = "compact";           ///< "reference", "compact" or "custom"
-  int inputSize = 128;                    ///< model grid side in pixels; a multiple of 16
+  std::string name = "compact"; ///< "reference", "compact" or "custom"
+  int inputSize = 128;          ///< model grid side in pixels; a multiple of 16
   std::array<int, 4> featureMaps{16, 32, 64, 128};
-  int latentDim = 128;                    ///< z
-  double fieldOfViewMm = 240.0;           ///< physical side of the model grid (mm)
+  int latentDim = 128;          ///< z
+  double fieldOfViewMm = 240.0; ///< physical side of the model grid (mm)
 
   /// The authors' configuration: 1x256x256, 16/64/256/1024, z 1024 (812,295,576 parameters).
   static ModelConfig reference();

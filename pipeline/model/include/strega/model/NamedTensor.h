@@ -16,7 +16,8 @@ struct NamedTensor {
 
   std::int64_t elementCount() const {
     std::int64_t n = 1;
-    for (auto d : shape) n *= d;
+    for (auto d : shape)
+      n *= d;
     return n;
   }
 };

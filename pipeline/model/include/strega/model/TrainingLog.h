@@ -19,7 +19,7 @@ struct LossRecord {
   double l1 = 0.0;        ///< L1(x̂, x), mean over pixels and batch
   double l1Context = 0.0; ///< L1(dec(enc(x̃)), x)
   double validationLoss = std::numeric_limits<double>::quiet_NaN(); ///< NaN where not evaluated
-  double seconds = 0.0;   ///< wall time since training started (cumulative across resumes)
+  double seconds = 0.0; ///< wall time since training started (cumulative across resumes)
 };
 
 /// \brief The loss history of a training run. CSV columns: step,epoch,loss,kl,l1,l1_context,validation_loss,
