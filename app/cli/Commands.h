@@ -39,5 +39,6 @@ void registerInfo(CLI::App& app, Context& context, int& exitCode);
 void registerConvert(CLI::App& app, Context& context, int& exitCode);
 void registerModel(CLI::App& app, Context& context, int& exitCode);
 void registerTrain(CLI::App& app, Context& context, int& exitCode);
+void registerPreprocess(CLI::App& app, Context& context, int& exitCode);
 
 } // namespace strega::cli

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   registerConvert(app, context, exitCode);
   registerModel(app, context, exitCode);
   registerTrain(app, context, exitCode);
+  registerPreprocess(app, context, exitCode);
 
   try {
     app.parse(argc, argv);

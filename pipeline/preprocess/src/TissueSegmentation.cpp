@@ -44,18 +44,11 @@ Mixture fitHistogramMixture(const std::vector<double>& counts, double lo, double
   const std::size_t bins = counts.size();
   auto centre = [&](std::size_t b) { return lo + (double(b) + 0.5) * binWidth; };
   const double total = std::accumulate(counts.begin(), counts.end(), 0.0);
-  // k-means initialised at the 20th, 50th and 80th percentiles.
+  // k-means initialised at 1/6, 1/2 and 5/6 of the robust range (quantiles would collapse two centres onto a
+  // class that holds most of the voxels).
   std::array<double, 3> c{};
-  {
-    const std::array<double, 3> qs{0.2, 0.5, 0.8};
-    double acc = 0.0;
-    std::size_t q = 0;
-    for (std::size_t b = 0; b < bins && q < 3; ++b) {
-      acc += counts[b];
-      while (q < 3 && acc >= qs[q] * total) c[q++] = centre(b);
-    }
-    while (q < 3) c[q++] = centre(bins - 1);
-  }
+  for (int k = 0; k < 3; ++k) c[k] = lo + binWidth * double(bins) * (2.0 * k + 1.0) / 6.0;
+  (void)total;
   for (int it = 0; it < 100; ++it) {
     std::array<double, 3> sum{}, n{};
     for (std::size_t b = 0; b < bins; ++b) {
