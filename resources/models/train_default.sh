@@ -3,40 +3,41 @@
 # the compact cceVAE trained on Colin27's tissue map under strong augmentation (strega-cli train --preset
 # default-model). Resumable: run it again after an interruption and it continues from the last checkpoint.
 #
-#   resources/models/train_default.sh            # env: STREGA_CLI, WORK, TISSUE, COLIN27, DEVICE, THREADS
+#   resources/models/train_default.sh
 #
-# TISSUE: a Colin27 tissue label map (0 background, 1 CSF, 2 GM, 3 WM) on the atlas grid. When it is not given
-# the script makes it with `strega-cli preprocess` from Colin27's T1 head (mricron-data), so that the model is
-# trained on exactly what the pipeline produces at inference time.
+# Environment: BUILD (build folder with strega-cli and preprocess_eval; default build/release, else
+# build/default), WORK (default build/default-model), TISSUE (use this tissue map instead of making one),
+# DEVICE (auto), THREADS (0 = all cores), INSTALL=0 (train only, do not copy into resources/models).
+#
+# The tissue map is Colin27's as the pre-processing library makes it (strega::simulate::colin27Tissue: N4 on
+# ch2 inside ch2bet, then the FAST-like 3-class segmentation; labels 0 background, 1 CSF, 2 GM, 3 WM, atlas
+# grid 181 x 217 x 181 at 1 mm), written by `preprocess_eval colin27-tissue`.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-CLI=${STREGA_CLI:-$ROOT/build/release/app/cli/strega-cli}
-[ -x "$CLI" ] || CLI=$ROOT/build/default/app/cli/strega-cli
+BUILD=${BUILD:-$ROOT/build/release}
+[ -x "$BUILD/app/cli/strega-cli" ] || BUILD=$ROOT/build/default
+CLI=${STREGA_CLI:-$BUILD/app/cli/strega-cli}
 WORK=${WORK:-$ROOT/build/default-model}
-COLIN27=${COLIN27:-/usr/share/mricron/templates/ch2.nii.gz}
 DEVICE=${DEVICE:-auto}
 THREADS=${THREADS:-0}
 mkdir -p "$WORK"
 
 if [ -z "${TISSUE:-}" ]; then
-  TISSUE=$(find "$WORK/colin27" -name '*tissue*.nii*' 2>/dev/null | sort | head -n 1 || true)
-  if [ -z "$TISSUE" ]; then
-    if ! "$CLI" preprocess --help > /dev/null 2>&1; then
-      echo "train_default.sh: this strega-cli has no 'preprocess' command; set TISSUE=<Colin27 tissue map>" >&2
-      exit 2
-    fi
-    "$CLI" preprocess "$COLIN27" --output "$WORK/colin27"
-    TISSUE=$(find "$WORK/colin27" -name '*tissue*.nii*' | sort | head -n 1)
+  TISSUE=$WORK/colin27_tissue.nii.gz
+  if [ ! -f "$TISSUE" ]; then
+    "${PREPROCESS_EVAL:-$BUILD/bench/preprocess/preprocess_eval}" colin27-tissue "$TISSUE"
   fi
 fi
 echo "tissue map: $TISSUE"
 
-# Several threads that spin while waiting lose badly on a busy machine; passive waiting costs nothing when idle.
+# Threads that spin while waiting lose badly on a busy machine; passive waiting costs nothing when idle.
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
 "$CLI" train --preset default-model "$TISSUE" --output "$WORK/train" --device "$DEVICE" --threads "$THREADS"
 
-install -m 644 "$WORK/train/model.pt" "$ROOT/resources/models/strega-compact-colin27.pt"
-install -m 644 "$WORK/train/loss.png" "$ROOT/resources/models/strega-compact-colin27-loss.png"
-install -m 644 "$WORK/train/loss.csv" "$ROOT/resources/models/strega-compact-colin27-loss.csv"
-"$CLI" model info --checkpoint "$ROOT/resources/models/strega-compact-colin27.pt" | tail -n 60
-sha256sum "$ROOT/resources/models/strega-compact-colin27.pt"
+if [ "${INSTALL:-1}" = 1 ]; then
+  install -m 644 "$WORK/train/model.pt" "$ROOT/resources/models/strega-compact-colin27.pt"
+  install -m 644 "$WORK/train/loss.png" "$ROOT/resources/models/strega-compact-colin27-loss.png"
+  install -m 644 "$WORK/train/loss.csv" "$ROOT/resources/models/strega-compact-colin27-loss.csv"
+  "$CLI" model info --checkpoint "$ROOT/resources/models/strega-compact-colin27.pt" | tail -n 60
+  sha256sum "$ROOT/resources/models/strega-compact-colin27.pt"
+fi
