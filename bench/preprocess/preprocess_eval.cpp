@@ -18,6 +18,7 @@
 #include <ctime>
 #include <cstdio>
 #include <cstring>
+#include <random>
 #include <string>
 
 using namespace strega;
@@ -148,6 +149,63 @@ void evalPhantom(std::uint64_t seed, simulate::ImageContrast contrast, const pre
               preprocess::toString(seg.contrast), classDice(seg.labels, truth, 1), classDice(seg.labels, truth, 2),
               classDice(seg.labels, truth, 3));
 }
+
+void runBad(const std::string& name, const ImageF& image, const Mask* truth) {
+  NullProgressSink sink;
+  ProgressScope root(sink, "preprocess");
+  const double t0 = now();
+  try {
+    const auto r = preprocess::preprocess(image, {}, root);
+    std::printf("%s: ok in %.1f s; brain MI %.3f, volume %.0f mL%s", name.c_str(), now() - t0,
+                r.registrationBrainMetric, r.brainVolumeMl, truth ? "" : "\n");
+    if (truth) std::printf(", Dice vs truth %.4f\n", dice(r.nativeBrainMask, *truth));
+    for (const auto& w : r.warnings) std::printf("   warning: %s\n", w.c_str());
+  } catch (const Error& e) {
+    std::printf("%s: Error(%s) in %.1f s: %s [%s]\n", name.c_str(), toString(e.kind()), now() - t0,
+                e.userMessage().c_str(), e.detail().c_str());
+  }
+}
+
+void evalBad() {
+  ImageGeometry g;
+  g.size = {181, 217, 181};
+  g.originMm = {-90, -126, -72};
+  ImageF noise(g, 0.0f);
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> u(0.0f, 100.0f);
+  for (auto& v : noise.voxels()) v = u(rng);
+  runBad("uniform noise", noise, nullptr);
+  ImageF blob(g, 0.0f);
+  for (std::size_t k = 0; k < g.size[2]; ++k)
+    for (std::size_t j = 0; j < g.size[1]; ++j)
+      for (std::size_t i = 0; i < g.size[0]; ++i) {
+        const double x = (double(i) - 90) / 70, y = (double(j) - 108) / 90, z = (double(k) - 90) / 70;
+        blob.at(i, j, k) = x * x + y * y + z * z < 1.0 ? 80.0f + u(rng) * 0.1f : u(rng) * 0.02f;
+      }
+  runBad("smooth blob (no brain)", blob, nullptr);
+  simulate::HeadOptions o;
+  o.seed = 5;
+  auto head = simulate::generateHead(o);
+  {
+    // The same voxels with the head upside down in world space (direction of k flipped, as a broken header would).
+    ImageF flipped = head.image;
+    ImageGeometry fg = flipped.geometry();
+    for (int r = 0; r < 3; ++r) fg.direction[r * 3 + 2] = -fg.direction[r * 3 + 2], fg.direction[r * 3 + 1] = -fg.direction[r * 3 + 1];
+    flipped.setGeometry(fg);
+    runBad("head rotated 180 degrees (broken orientation)", flipped, nullptr);
+  }
+  {
+    ImageGeometry thick;
+    thick.size = {192, 228, 40};
+    thick.spacingMm = {1.0, 1.0, 5.0};
+    thick.direction = {-1, 0, 0, 0, -1, 0, 0, 0, 1};
+    const Vec3 centre = head.image.geometry().indexToPhysical({95.5, 113.5, 95.5});
+    thick.originMm = subtract(centre, multiply(thick.indexToPhysicalMatrix(), Vec3{95.5, 113.5, 19.5}));
+    o.nativeGrid = thick;
+    const auto thickHead = simulate::generateHead(o);
+    runBad("5 mm slices", thickHead.image, &thickHead.brainMask);
+  }
+}
 } // namespace
 
 int main(int argc, char** argv) {
@@ -210,6 +268,10 @@ int main(int argc, char** argv) {
     for (auto seed : parseSeeds(argv[2]))
       evalRegistration(seed, std::string(argv[3]) == "t2" ? simulate::ImageContrast::T2 : simulate::ImageContrast::T1,
                        ro);
+    return 0;
+  }
+  if (cmd == "bad") {
+    evalBad();
     return 0;
   }
   if ((cmd == "pipeline" || cmd == "phantom") && argc >= 4) {

@@ -190,7 +190,8 @@ PreprocessResult preprocess(const ImageF& nativeInput, const PreprocessOptions& 
     const double det = result.transform.affine.determinant();
     if (result.registration.brainMetric < kFailedBrainMetric || !(det > 0.4 && det < 2.5))
       throw Error(ErrorKind::InvalidInput,
-                  "the registration to the atlas failed: the image does not look like a brain MRI head or brain",
+                  "the registration to the atlas failed: this does not look like a head or brain MRI (or its orientation "
+                  "in the file header is wrong)",
                   format("brain mutual information %.3f (a head reaches about 0.6), affine volume ratio %.3f",
                          result.registration.brainMetric, det));
     if (result.registration.brainMetric < kWeakBrainMetric)
