@@ -24,6 +24,11 @@ if torch.cuda.is_available():
 PYEOF
 command -v nvidia-smi >/dev/null && nvidia-smi -L || true
 
+CMAKE_VERSION=$(cmake --version | head -n 1 | awk '{print $3}')
+if [ "$(printf '%s\n' 3.25 "$CMAKE_VERSION" | sort -V | head -n 1)" != 3.25 ]; then
+  echo "gpu_bench.sh: CMake $CMAKE_VERSION is older than the 3.25 the project needs (python3 -m pip install cmake)" >&2
+  exit 2
+fi
 PREFIX=$("$PY" -c 'import torch;print(torch.utils.cmake_prefix_path)')
 TORCH_DIR=$("$PY" -c 'import torch,os;print(os.path.dirname(torch.__file__))')
 ABI=$("$PY" -c 'import torch;print(int(torch._C._GLIBCXX_USE_CXX11_ABI))')
