@@ -106,7 +106,9 @@ void registerTrain(CLI::App& app, Context& context, int& exitCode) {
     std::vector<std::string> inputs;
     std::string output, config = "compact", pattern = "*tissue*.nii*", init, device = "auto", precision = "auto",
                         preset;
-    int batch = 0, threads = 0, maxBoxes = -1;
+    int batch = 0, threads = 0, maxBoxes = -1, latent = 0;
+    std::vector<int> featureMaps;
+    double fovMm = 0;
     long long steps = -1, checkpointEvery = -1;
     double epochs = -1, lr = -1, validation = -1;
     long long seed = -1;
@@ -117,6 +119,10 @@ void registerTrain(CLI::App& app, Context& context, int& exitCode) {
   cmd->add_option("-o,--output", a->output, "output folder: checkpoint.pt, model.pt, loss.csv, loss.png")->required();
   cmd->add_option("--preset", a->preset, "default-model: the recipe of the shipped model (options given also apply)");
   cmd->add_option("--config", a->config, "model configuration: compact (default) or reference");
+  cmd->add_option("--latent", a->latent, "custom latent size z (the configuration becomes 'custom')");
+  cmd->add_option("--feature-maps", a->featureMaps, "custom feature maps, four numbers: --feature-maps 16 32 64 128")
+    ->expected(4);
+  cmd->add_option("--fov-mm", a->fovMm, "custom field of view of the model grid in mm (pixel size = fov / input size)");
   cmd->add_option("--pattern", a->pattern,
                   "file-name pattern inside folders (default *tissue*.nii*; falls back to "
                   "every NIfTI file when nothing matches)");
@@ -146,6 +152,14 @@ void registerTrain(CLI::App& app, Context& context, int& exitCode) {
         o.config = ModelConfig::byName(a->config);
       }
       if (!a->preset.empty() && a->config != "compact") o.config = ModelConfig::byName(a->config);
+      if (a->latent > 0 || !a->featureMaps.empty() || a->fovMm > 0) {
+        if (a->latent > 0) o.config.latentDim = a->latent;
+        if (!a->featureMaps.empty())
+          std::copy(a->featureMaps.begin(), a->featureMaps.end(), o.config.featureMaps.begin());
+        if (a->fovMm > 0) o.config.fieldOfViewMm = a->fovMm;
+        o.config.name = "custom";
+        o.config.validate();
+      }
       o.outputDir = a->output;
       o.initialWeights = a->init;
       if (a->batch > 0) o.batchSize = a->batch;
