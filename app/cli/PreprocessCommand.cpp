@@ -24,7 +24,8 @@ namespace fs = std::filesystem;
 
 nlohmann::json geometryJson(const ImageGeometry& g) {
   nlohmann::json direction = nlohmann::json::array();
-  for (int r = 0; r < 3; ++r) direction.push_back({g.direction[r * 3], g.direction[r * 3 + 1], g.direction[r * 3 + 2]});
+  for (int r = 0; r < 3; ++r)
+    direction.push_back({g.direction[r * 3], g.direction[r * 3 + 1], g.direction[r * 3 + 2]});
   return {{"size", {g.size[0], g.size[1], g.size[2]}},
           {"spacing_mm", {g.spacingMm[0], g.spacingMm[1], g.spacingMm[2]}},
           {"origin_mm_lps", {g.originMm[0], g.originMm[1], g.originMm[2]}},
@@ -46,9 +47,9 @@ void registerPreprocess(CLI::App& app, Context& context, int& exitCode) {
     "preprocess", "Register to the Colin27 atlas, extract the brain, correct the bias (N4) and segment CSF/GM/WM; "
                   "writes masks, images, tissue maps, transforms and preprocess.json to OUTDIR");
   struct Args {
-    std::string input, outdir, contrast = "auto", atlasDir, series;
-    bool skipRegistration = false, forceRegistration = false, noDeformable = false, noN4 = false,
-         noRefine = false, noNative = false;
+    std::string input, outdir, contrast = "auto", atlasDir, series, transform, warp;
+    bool skipRegistration = false, forceRegistration = false, noDeformable = false, noN4 = false, noRefine = false,
+         noNative = false;
     double beta = -1.0;
     unsigned n4Shrink = 0;
   };
@@ -59,11 +60,16 @@ void registerPreprocess(CLI::App& app, Context& context, int& exitCode) {
   auto* skip = cmd->add_flag("--skip-registration", args->skipRegistration,
                              "the input is already skull-stripped and registered (e.g. BraTS, SRI24 1 mm): work on "
                              "its own grid");
-  cmd->add_flag("--register", args->forceRegistration,
-                "always register, even a skull-stripped 240x240x155 input (by default such an input is taken as "
-                "BraTS and not registered)")
+  cmd
+    ->add_flag("--register", args->forceRegistration,
+               "always register, even a skull-stripped 240x240x155 input (by default such an input is taken as "
+               "BraTS and not registered)")
     ->excludes(skip);
-  cmd->add_option("--contrast", args->contrast, "tissue intensity order: auto (default), t1 (CSF<GM<WM), t2 (reversed)");
+  cmd->add_option("--transform", args->transform,
+                  "reuse a saved atlas_to_input_affine.tfm instead of registering (with --warp for its deformation)");
+  cmd->add_option("--warp", args->warp, "the atlas_to_input_warp.nii.gz saved with --transform's affine");
+  cmd->add_option("--contrast", args->contrast,
+                  "tissue intensity order: auto (default), t1 (CSF<GM<WM), t2 (reversed)");
   cmd->add_flag("--no-deformable", args->noDeformable, "affine registration only (no B-spline refinement)");
   cmd->add_flag("--no-n4", args->noN4, "no bias-field correction");
   cmd->add_flag("--no-refine", args->noRefine, "use the propagated atlas brain mask without refining it on the image");
@@ -90,6 +96,8 @@ void registerPreprocess(CLI::App& app, Context& context, int& exitCode) {
       if (args->beta >= 0.0) options.tissue.mrfBeta = args->beta;
       if (args->n4Shrink > 0) options.n4.shrinkFactor = args->n4Shrink;
       options.atlasDirectory = args->atlasDir;
+      if (!args->transform.empty())
+        options.precomputedTransform = preprocess::readAtlasTransform(args->transform, args->warp);
 
       io::ReadOptions readOptions;
       readOptions.seriesUid = args->series;
@@ -124,7 +132,8 @@ void registerPreprocess(CLI::App& app, Context& context, int& exitCode) {
         mask(result.tissue.labels, "tissue.nii.gz");
         files["tissue.nii.gz"] = "labels 0 background, 1 CSF, 2 GM, 3 WM; " + working + " grid";
         const char* names[3] = {"prob_csf.nii.gz", "prob_gm.nii.gz", "prob_wm.nii.gz"};
-        for (int c = 0; c < 3; ++c) image(result.tissue.probabilities[c], names[c], "probability, " + working + " grid");
+        for (int c = 0; c < 3; ++c)
+          image(result.tissue.probabilities[c], names[c], "probability, " + working + " grid");
         write.update(0.6);
         if (options.nativeOutputs) {
           mask(result.nativeBrainMask, "brain_mask.nii.gz");
@@ -142,14 +151,16 @@ void registerPreprocess(CLI::App& app, Context& context, int& exitCode) {
       bar.finish();
 
       nlohmann::json timings = nlohmann::json::array();
-      for (const auto& t : result.timings) timings.push_back({{"stage", t.stage}, {"seconds", t.seconds}});
+      for (const auto& t : result.timings)
+        timings.push_back({{"stage", t.stage}, {"seconds", t.seconds}});
       const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       nlohmann::json report = {
         {"tool", "strega-cli preprocess"},
         {"version", versionString()},
         {"commit", gitCommit()},
         {"itk", "5.2"},
-        {"input", {{"path", args->input}, {"format", loaded.info.format}, {"geometry", geometryJson(result.nativeGeometry)}}},
+        {"input",
+         {{"path", args->input}, {"format", loaded.info.format}, {"geometry", geometryJson(result.nativeGeometry)}}},
         {"atlas", preprocess::defaultAtlasDirectory().string()},
         {"registered", result.registered},
         {"registration_mode", preprocess::toString(options.registrationMode)},
@@ -165,22 +176,27 @@ void registerPreprocess(CLI::App& app, Context& context, int& exitCode) {
           {"deformation_kept", result.registration.deformationAccepted},
           {"affine_volume_ratio", result.transform.affine.determinant()}}},
         {"tissue",
-         {{"mean_intensity", {{"csf", result.tissue.meanIntensity[0]}, {"gm", result.tissue.meanIntensity[1]},
-                              {"wm", result.tissue.meanIntensity[2]}}},
-          {"volume_fraction", {{"csf", result.tissue.volumeFraction[0]}, {"gm", result.tissue.volumeFraction[1]},
-                               {"wm", result.tissue.volumeFraction[2]}}},
+         {{"mean_intensity",
+           {{"csf", result.tissue.meanIntensity[0]},
+            {"gm", result.tissue.meanIntensity[1]},
+            {"wm", result.tissue.meanIntensity[2]}}},
+          {"volume_fraction",
+           {{"csf", result.tissue.volumeFraction[0]},
+            {"gm", result.tissue.volumeFraction[1]},
+            {"wm", result.tissue.volumeFraction[2]}}},
           {"mrf_beta", options.tissue.mrfBeta},
           {"partial_volume", options.tissue.partialVolume}}},
         {"stage_timings", timings},
         {"total_seconds", total},
         {"warnings", result.warnings},
         {"files", files}};
-      for (const auto& w : loaded.info.warnings) report["warnings"].push_back("input: " + w);
+      for (const auto& w : loaded.info.warnings)
+        report["warnings"].push_back("input: " + w);
       writeFileAtomically(out / "preprocess.json", report.dump(2) + "\n");
-      std::cout << "preprocessed " << args->input << " -> " << out.string() << " (" << preprocess::toString(result.contrast)
-                << ", brain " << static_cast<long>(result.brainVolumeMl + 0.5) << " mL, "
-                << (result.registered ? "registered" : "not registered") << ", " << static_cast<int>(total + 0.5)
-                << " s)\n";
+      std::cout << "preprocessed " << args->input << " -> " << out.string() << " ("
+                << preprocess::toString(result.contrast) << ", brain " << static_cast<long>(result.brainVolumeMl + 0.5)
+                << " mL, " << (result.registered ? "registered" : "not registered") << ", "
+                << static_cast<int>(total + 0.5) << " s)\n";
     });
   });
 }

@@ -19,8 +19,7 @@ inline ImageF readFloatImage(const std::filesystem::path& path) {
   return itkbridge::fromItk<float>(reader->GetOutput());
 }
 
-template <class T>
-void writeVolume(const Volume<T>& volume, const std::filesystem::path& path) {
+template <class T> void writeVolume(const Volume<T>& volume, const std::filesystem::path& path) {
   auto writer = itk::ImageFileWriter<itk::Image<T, 3>>::New();
   writer->SetFileName(path.string());
   writer->SetInput(itkbridge::toItk(volume));

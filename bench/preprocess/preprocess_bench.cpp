@@ -64,10 +64,14 @@ int main(int argc, char** argv) {
   std::string input;
   for (int a = 1; a < argc; ++a) {
     const std::string arg = argv[a];
-    if (arg == "--runs" && a + 1 < argc) runs = std::max(1, std::atoi(argv[++a]));
-    else if (arg == "--t2") t2 = true;
-    else if (arg == "--no-deformable") deformable = false;
-    else if (arg == "--input" && a + 1 < argc) input = argv[++a];
+    if (arg == "--runs" && a + 1 < argc)
+      runs = std::max(1, std::atoi(argv[++a]));
+    else if (arg == "--t2")
+      t2 = true;
+    else if (arg == "--no-deformable")
+      deformable = false;
+    else if (arg == "--input" && a + 1 < argc)
+      input = argv[++a];
     else {
       std::fprintf(stderr, "usage: preprocess_bench [--runs N] [--t2] [--input FILE.nii.gz] [--no-deformable]\n");
       return 2;
@@ -114,8 +118,8 @@ int main(int argc, char** argv) {
       std::printf("  run %d: %.2f s wall, %.2f s cpu%s\n", r + 1, totals.back(), cpus.back(),
                   result.registration.deformationAccepted ? "" : " (deformation dropped)");
     }
-    const double reference = median({resampleReferenceSeconds(head), resampleReferenceSeconds(head),
-                                     resampleReferenceSeconds(head)});
+    const double reference =
+      median({resampleReferenceSeconds(head), resampleReferenceSeconds(head), resampleReferenceSeconds(head)});
     std::printf("\nmedian seconds per stage (x reference = one ITK linear resampling of the head, %.3f s):\n",
                 reference);
     for (const auto& name : order)

@@ -15,18 +15,16 @@
 #include "strega/simulate/TissuePhantom.h"
 
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <random>
 #include <string>
 
 using namespace strega;
 
 namespace {
-double now() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 /// Mean and max distance (mm) between two atlas->native transforms over the atlas brain (every 2nd voxel).
 std::pair<double, double> transformError(const preprocess::AtlasTransform& a, const preprocess::AtlasTransform& b,
@@ -65,14 +63,15 @@ void evalRegistration(std::uint64_t seed, simulate::ImageContrast contrast, cons
   const double cpu = double(std::clock() - c0) / CLOCKS_PER_SEC;
   const auto [affErr, affMax] = transformError(reg.transform.affineOnly(), head.trueTransform, atlas->brainMask);
   const auto [fullErr, fullMax] = transformError(reg.transform, head.trueTransform, atlas->brainMask);
-  const Mask affMask = preprocess::mapMaskToNativeSmooth(atlas->brainMask, reg.transform.affineOnly(),
-                                                         head.image.geometry());
+  const Mask affMask =
+    preprocess::mapMaskToNativeSmooth(atlas->brainMask, reg.transform.affineOnly(), head.image.geometry());
   const Mask fullMask = preprocess::mapMaskToNativeSmooth(atlas->brainMask, reg.transform, head.image.geometry());
   std::printf("seed %llu %s: reg %.2f s (cpu %.2f s) [", (unsigned long long)seed,
               contrast == simulate::ImageContrast::T2 ? "T2" : "T1", t1 - t0, cpu);
-  for (const auto& t : reg.timings) std::printf(" %s %.2f", t.stage.c_str(), t.seconds);
-  std::printf(" ] metric rigid %.3f affine %.3f deform %.3f; brain MI affine %.3f final %.3f (%s)\n",
-              reg.rigidMetric, reg.affineMetric, reg.deformableMetric, reg.brainMetric, reg.finalBrainMetric,
+  for (const auto& t : reg.timings)
+    std::printf(" %s %.2f", t.stage.c_str(), t.seconds);
+  std::printf(" ] metric rigid %.3f affine %.3f deform %.3f; brain MI affine %.3f final %.3f (%s)\n", reg.rigidMetric,
+              reg.affineMetric, reg.deformableMetric, reg.brainMetric, reg.finalBrainMetric,
               reg.deformationAccepted ? "deformation kept" : "deformation dropped");
   std::printf("   error affine %.2f (max %.2f) full %.2f (max %.2f) mm; Dice affine %.4f full %.4f\n", affErr, affMax,
               fullErr, fullMax, dice(affMask, head.brainMask), dice(fullMask, head.brainMask));
@@ -107,28 +106,33 @@ void evalPipeline(std::uint64_t seed, simulate::ImageContrast contrast, const pr
   const double wall = now() - t0, cpu = double(std::clock() - c0) / CLOCKS_PER_SEC;
   const auto [affErr, affMax] = transformError(r.transform.affineOnly(), head.trueTransform, atlas->brainMask);
   const auto [fullErr, fullMax] = transformError(r.transform, head.trueTransform, atlas->brainMask);
-  const Mask affMask = preprocess::mapMaskToNativeSmooth(atlas->brainMask, r.transform.affineOnly(), head.image.geometry());
+  const Mask affMask =
+    preprocess::mapMaskToNativeSmooth(atlas->brainMask, r.transform.affineOnly(), head.image.geometry());
   const Mask fullMask = preprocess::mapMaskToNativeSmooth(atlas->brainMask, r.transform, head.image.geometry());
   // Tissue truth: Colin27's tissue map carried by the true transform.
-  const auto truthTissue = preprocess::mapLabelsToNative(simulate::colin27Tissue()->labels, head.trueTransform,
-                                                         head.image.geometry());
+  const auto truthTissue =
+    preprocess::mapLabelsToNative(simulate::colin27Tissue()->labels, head.trueTransform, head.image.geometry());
   std::printf("seed %llu %s: %.2f s wall, %.2f s cpu; contrast %s; brain MI %.3f; volume %.0f mL\n",
               (unsigned long long)seed, contrast == simulate::ImageContrast::T2 ? "T2" : "T1", wall, cpu,
               preprocess::toString(r.contrast), r.registrationBrainMetric, r.brainVolumeMl);
   std::printf("   stages:");
-  for (const auto& t : r.timings) std::printf(" %s=%.2f", t.stage.c_str(), t.seconds);
+  for (const auto& t : r.timings)
+    std::printf(" %s=%.2f", t.stage.c_str(), t.seconds);
   std::printf("\n   registration error: affine %.2f mm (max %.2f), full %.2f mm (max %.2f)\n", affErr, affMax, fullErr,
               fullMax);
   std::printf("   brain Dice: affine propagation %.4f, %s propagation %.4f, final mask %.4f\n",
-              dice(affMask, head.brainMask), r.registration.deformationAccepted ? "deformable" : "(deformation dropped)", dice(fullMask, head.brainMask), dice(r.nativeBrainMask, head.brainMask));
+              dice(affMask, head.brainMask),
+              r.registration.deformationAccepted ? "deformable" : "(deformation dropped)",
+              dice(fullMask, head.brainMask), dice(r.nativeBrainMask, head.brainMask));
   std::printf("   tissue Dice vs warped Colin27 map (native): CSF %.3f GM %.3f WM %.3f\n",
               classDice(r.nativeTissue, truthTissue, 1), classDice(r.nativeTissue, truthTissue, 2),
               classDice(r.nativeTissue, truthTissue, 3));
-  for (const auto& w : r.warnings) std::printf("   warning: %s\n", w.c_str());
+  for (const auto& w : r.warnings)
+    std::printf("   warning: %s\n", w.c_str());
 }
 
-void evalPhantom(std::uint64_t seed, simulate::ImageContrast contrast, const preprocess::TissueOptions& to,
-                 bool n4, preprocess::N4Options n4o) {
+void evalPhantom(std::uint64_t seed, simulate::ImageContrast contrast, const preprocess::TissueOptions& to, bool n4,
+                 preprocess::N4Options n4o) {
   const auto truth = simulate::colin27Tissue()->labels;
   simulate::PhantomOptions po;
   po.seed = seed;
@@ -143,11 +147,11 @@ void evalPhantom(std::uint64_t seed, simulate::ImageContrast contrast, const pre
   const auto seg = preprocess::segmentTissues(corrected.corrected, phantom.brainMask, to);
   const double t2 = now();
   const std::clock_t c2 = std::clock();
-  std::printf("phantom %llu %s: n4 %.2f s (cpu %.2f), tissue %.2f s (cpu %.2f), contrast %s; Dice CSF %.4f GM %.4f WM %.4f\n",
-              (unsigned long long)seed, contrast == simulate::ImageContrast::T2 ? "T2" : "T1", t1 - t0,
-              double(c1 - c0) / CLOCKS_PER_SEC, t2 - t1, double(c2 - c1) / CLOCKS_PER_SEC,
-              preprocess::toString(seg.contrast), classDice(seg.labels, truth, 1), classDice(seg.labels, truth, 2),
-              classDice(seg.labels, truth, 3));
+  std::printf(
+    "phantom %llu %s: n4 %.2f s (cpu %.2f), tissue %.2f s (cpu %.2f), contrast %s; Dice CSF %.4f GM %.4f WM %.4f\n",
+    (unsigned long long)seed, contrast == simulate::ImageContrast::T2 ? "T2" : "T1", t1 - t0,
+    double(c1 - c0) / CLOCKS_PER_SEC, t2 - t1, double(c2 - c1) / CLOCKS_PER_SEC, preprocess::toString(seg.contrast),
+    classDice(seg.labels, truth, 1), classDice(seg.labels, truth, 2), classDice(seg.labels, truth, 3));
 }
 
 void runBad(const std::string& name, const ImageF& image, const Mask* truth) {
@@ -159,7 +163,8 @@ void runBad(const std::string& name, const ImageF& image, const Mask* truth) {
     std::printf("%s: ok in %.1f s; brain MI %.3f, volume %.0f mL%s", name.c_str(), now() - t0,
                 r.registrationBrainMetric, r.brainVolumeMl, truth ? "" : "\n");
     if (truth) std::printf(", Dice vs truth %.4f\n", dice(r.nativeBrainMask, *truth));
-    for (const auto& w : r.warnings) std::printf("   warning: %s\n", w.c_str());
+    for (const auto& w : r.warnings)
+      std::printf("   warning: %s\n", w.c_str());
   } catch (const Error& e) {
     std::printf("%s: Error(%s) in %.1f s: %s [%s]\n", name.c_str(), toString(e.kind()), now() - t0,
                 e.userMessage().c_str(), e.detail().c_str());
@@ -173,7 +178,8 @@ void evalBad() {
   ImageF noise(g, 0.0f);
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> u(0.0f, 100.0f);
-  for (auto& v : noise.voxels()) v = u(rng);
+  for (auto& v : noise.voxels())
+    v = u(rng);
   runBad("uniform noise", noise, nullptr);
   ImageF blob(g, 0.0f);
   for (std::size_t k = 0; k < g.size[2]; ++k)
@@ -190,7 +196,8 @@ void evalBad() {
     // The same voxels with the head upside down in world space (direction of k flipped, as a broken header would).
     ImageF flipped = head.image;
     ImageGeometry fg = flipped.geometry();
-    for (int r = 0; r < 3; ++r) fg.direction[r * 3 + 2] = -fg.direction[r * 3 + 2], fg.direction[r * 3 + 1] = -fg.direction[r * 3 + 1];
+    for (int r = 0; r < 3; ++r)
+      fg.direction[r * 3 + 2] = -fg.direction[r * 3 + 2], fg.direction[r * 3 + 1] = -fg.direction[r * 3 + 1];
     flipped.setGeometry(fg);
     runBad("head rotated 180 degrees (broken orientation)", flipped, nullptr);
   }
@@ -225,7 +232,8 @@ int main(int argc, char** argv) {
     if (argc >= 4) {
       const std::string stem = argv[3];
       const char* names[3] = {"csf", "gm", "wm"};
-      for (int c = 0; c < 3; ++c) benchtools::writeVolume(tissue->probabilities[c], stem + names[c] + ".nii.gz");
+      for (int c = 0; c < 3; ++c)
+        benchtools::writeVolume(tissue->probabilities[c], stem + names[c] + ".nii.gz");
     }
     return 0;
   }
@@ -247,14 +255,22 @@ int main(int argc, char** argv) {
     for (int a = 4; a + 1 < argc; a += 2) {
       const std::string k = argv[a];
       const double v = std::stod(argv[a + 1]);
-      if (k == "deformable") ro.deformable = v != 0;
-      else if (k == "spacing") ro.controlPointSpacingMm = v;
-      else if (k == "defit") ro.deformableIterations = unsigned(v);
-      else if (k == "rigidit") ro.rigidIterations = unsigned(v);
-      else if (k == "affit") ro.affineIterations = unsigned(v);
-      else if (k == "sampling") ro.samplingFraction = v;
-      else if (k == "defsampling") ro.deformableSamplingFraction = v;
-      else if (k == "margin") ro.deformableMarginMm = v;
+      if (k == "deformable")
+        ro.deformable = v != 0;
+      else if (k == "spacing")
+        ro.controlPointSpacingMm = v;
+      else if (k == "defit")
+        ro.deformableIterations = unsigned(v);
+      else if (k == "rigidit")
+        ro.rigidIterations = unsigned(v);
+      else if (k == "affit")
+        ro.affineIterations = unsigned(v);
+      else if (k == "sampling")
+        ro.samplingFraction = v;
+      else if (k == "defsampling")
+        ro.deformableSamplingFraction = v;
+      else if (k == "margin")
+        ro.deformableMarginMm = v;
       else if (k == "deflevels") {
         if (v == 1) ro.deformableLevelSpacingsMm = {2.0};
         if (v == 3) ro.deformableLevelSpacingsMm = {4.0, 2.0, 1.0};
@@ -280,28 +296,51 @@ int main(int argc, char** argv) {
     for (int a = 4; a + 1 < argc; a += 2) {
       const std::string k = argv[a];
       const double v = std::stod(argv[a + 1]);
-      if (k == "deformable") po.registration.deformable = v != 0;
-      else if (k == "spacing") po.registration.controlPointSpacingMm = v;
-      else if (k == "defit") po.registration.deformableIterations = unsigned(v);
-      else if (k == "refine") po.brainExtraction.refine = v != 0;
-      else if (k == "margin") po.registration.deformableMarginMm = v;
-      else if (k == "band") po.brainExtraction.bandMm = v;
-      else if (k == "rlo") po.brainExtraction.removeBelow = v;
-      else if (k == "rhi") po.brainExtraction.addAbove = v;
-      else if (k == "beta") po.tissue.mrfBeta = v;
-      else if (k == "pv") po.tissue.partialVolume = v != 0;
-      else if (k == "em") po.tissue.emIterations = int(v);
-      else if (k == "neigh") po.tissue.neighbourhood = int(v);
-      else if (k == "n4") n4 = v != 0;
-      else if (k == "n4it") po.n4.iterations = std::vector<unsigned>(3, unsigned(v));
-      else if (k == "n4levels") po.n4.iterations.resize(std::size_t(v), po.n4.iterations.front());
-      else if (k == "n4shrink") po.n4.shrinkFactor = unsigned(v);
-      else if (k == "contrast") po.tissue.contrast = v == 1 ? preprocess::Contrast::T1 : v == 2 ? preprocess::Contrast::T2 : preprocess::Contrast::Auto;
+      if (k == "deformable")
+        po.registration.deformable = v != 0;
+      else if (k == "spacing")
+        po.registration.controlPointSpacingMm = v;
+      else if (k == "defit")
+        po.registration.deformableIterations = unsigned(v);
+      else if (k == "refine")
+        po.brainExtraction.refine = v != 0;
+      else if (k == "margin")
+        po.registration.deformableMarginMm = v;
+      else if (k == "band")
+        po.brainExtraction.bandMm = v;
+      else if (k == "rlo")
+        po.brainExtraction.removeBelow = v;
+      else if (k == "rhi")
+        po.brainExtraction.addAbove = v;
+      else if (k == "beta")
+        po.tissue.mrfBeta = v;
+      else if (k == "pv")
+        po.tissue.partialVolume = v != 0;
+      else if (k == "em")
+        po.tissue.emIterations = int(v);
+      else if (k == "sweeps")
+        po.tissue.mrfSweeps = int(v);
+      else if (k == "neigh")
+        po.tissue.neighbourhood = int(v);
+      else if (k == "n4")
+        n4 = v != 0;
+      else if (k == "n4it")
+        po.n4.iterations = std::vector<unsigned>(3, unsigned(v));
+      else if (k == "n4levels")
+        po.n4.iterations.resize(std::size_t(v), po.n4.iterations.front());
+      else if (k == "n4shrink")
+        po.n4.shrinkFactor = unsigned(v);
+      else if (k == "contrast")
+        po.tissue.contrast = v == 1   ? preprocess::Contrast::T1
+                             : v == 2 ? preprocess::Contrast::T2
+                                      : preprocess::Contrast::Auto;
     }
     const auto contrast = std::string(argv[3]) == "t2" ? simulate::ImageContrast::T2 : simulate::ImageContrast::T1;
     for (auto seed : parseSeeds(argv[2])) {
-      if (cmd == "pipeline") evalPipeline(seed, contrast, po);
-      else evalPhantom(seed, contrast, po.tissue, n4, po.n4);
+      if (cmd == "pipeline")
+        evalPipeline(seed, contrast, po);
+      else
+        evalPhantom(seed, contrast, po.tissue, n4, po.n4);
     }
     return 0;
   }

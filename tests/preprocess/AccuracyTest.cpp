@@ -117,11 +117,13 @@ void phantomTargets(std::uint64_t seed, simulate::ImageContrast contrast) {
 } // namespace
 
 TEST(GeneratedHeads, T1_MeetsMaskAndRegistrationTargets) {
-  for (std::uint64_t seed : {11u, 12u}) expectTargets(runHead(seed, simulate::ImageContrast::T1), Contrast::T1);
+  for (std::uint64_t seed : {11u, 12u})
+    expectTargets(runHead(seed, simulate::ImageContrast::T1), Contrast::T1);
 }
 
 TEST(GeneratedHeads, T2_MeetsMaskAndRegistrationTargets) {
-  for (std::uint64_t seed : {13u, 14u}) expectTargets(runHead(seed, simulate::ImageContrast::T2), Contrast::T2);
+  for (std::uint64_t seed : {13u, 14u})
+    expectTargets(runHead(seed, simulate::ImageContrast::T2), Contrast::T2);
 }
 
 TEST(GeneratedHeads, ObliqueAnisotropicInput_MaskLinesUpInWorldCoordinates) {

@@ -1,8 +1,8 @@
+#include "strega/preprocess/BrainExtraction.h"
 #include "TestImages.h"
 #include "strega/core/CancelToken.h"
 #include "strega/core/Metrics.h"
 #include "strega/preprocess/BiasCorrection.h"
-#include "strega/preprocess/BrainExtraction.h"
 #include "strega/preprocess/Preprocess.h"
 
 #include <gtest/gtest.h>
@@ -13,10 +13,11 @@ using namespace strega;
 using namespace strega::preprocess;
 
 TEST(DetectSkullStripped, BrainOnZeroBackground_IsDetected) {
-  const auto g = testimages::cubeGrid(120, 1.2);       // 144 mm field of view
-  const Mask brain = testimages::ball(g, 62.0);         // about 1000 mL
+  const auto g = testimages::cubeGrid(120, 1.2); // 144 mm field of view
+  const Mask brain = testimages::ball(g, 62.0);  // about 1000 mL
   ImageF image(g, 0.0f);
-  for (std::size_t n = 0; n < image.voxelCount(); ++n) image[n] = brain[n] ? 80.0f : 0.0f;
+  for (std::size_t n = 0; n < image.voxelCount(); ++n)
+    image[n] = brain[n] ? 80.0f : 0.0f;
   const auto check = detectSkullStripped(image);
   EXPECT_TRUE(check.skullStripped);
   EXPECT_NEAR(check.foregroundVolumeMl, volumeMl(brain), 1.0);
@@ -28,7 +29,8 @@ TEST(DetectSkullStripped, HeadOnNoisyBackground_IsNotDetected) {
   ImageF image(g, 0.0f);
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> noise(0.5f, 3.0f);
-  for (std::size_t n = 0; n < image.voxelCount(); ++n) image[n] = head[n] ? 80.0f : noise(rng);
+  for (std::size_t n = 0; n < image.voxelCount(); ++n)
+    image[n] = head[n] ? 80.0f : noise(rng);
   EXPECT_FALSE(detectSkullStripped(image).skullStripped);
 }
 
@@ -36,7 +38,8 @@ TEST(DetectSkullStripped, HeadOnZeroBackground_FailsTheVolumeTest) {
   const auto g = testimages::cubeGrid(120, 1.6);
   const Mask head = testimages::ball(g, 90.0);
   ImageF image(g, 0.0f);
-  for (std::size_t n = 0; n < image.voxelCount(); ++n) image[n] = head[n] ? 80.0f : 0.0f;
+  for (std::size_t n = 0; n < image.voxelCount(); ++n)
+    image[n] = head[n] ? 80.0f : 0.0f;
   const auto check = detectSkullStripped(image);
   EXPECT_FALSE(check.skullStripped);
   EXPECT_GT(check.foregroundVolumeMl, 2500.0);
@@ -53,7 +56,8 @@ TEST(RefineBrainMask, ShiftedPropagation_SnapsBackToTheBrain) {
   Mask shifted(g, 0);
   for (std::size_t k = 0; k < 64; ++k)
     for (std::size_t j = 0; j < 64; ++j)
-      for (std::size_t i = 1; i < 64; ++i) shifted.at(i, j, k) = truth.at(i - 1, j, k);
+      for (std::size_t i = 1; i < 64; ++i)
+        shifted.at(i, j, k) = truth.at(i - 1, j, k);
   BrainExtractionOptions options;
   options.contrast = Contrast::T1;
   options.tissueMeans = std::array<double, 3>{20.0, 70.0, 100.0};
@@ -99,7 +103,8 @@ TEST(CorrectBias, LinearBias_IsRemovedInsideTheMask) {
 TEST(CorrectBias, CancelledToken_ThrowsCancelled) {
   const auto g = testimages::cubeGrid(32);
   ImageF image(g, 10.0f);
-  for (std::size_t n = 0; n < image.voxelCount(); n += 3) image[n] = 20.0f;
+  for (std::size_t n = 0; n < image.voxelCount(); n += 3)
+    image[n] = 20.0f;
   NullProgressSink sink;
   CancelToken token;
   ProgressScope scope(sink, "n4", token);
@@ -156,7 +161,8 @@ TEST(Preprocess, SkipRegistrationOnAHead_IsRefused) {
   const auto g = testimages::cubeGrid(100, 2.0);
   ImageF image(g, 1.0f);
   const Mask head = testimages::ball(g, 80.0);
-  for (std::size_t n = 0; n < image.voxelCount(); ++n) image[n] = head[n] ? 80.0f : 1.0f;
+  for (std::size_t n = 0; n < image.voxelCount(); ++n)
+    image[n] = head[n] ? 80.0f : 1.0f;
   PreprocessOptions options;
   options.registrationMode = RegistrationMode::Skip;
   NullProgressSink sink;
@@ -187,14 +193,17 @@ TEST(Preprocess, SkullStrippedInSkipMode_UsesTheInputGridAndItsMask) {
   EXPECT_TRUE(result.skullStrippedInput);
   EXPECT_TRUE(result.workingGeometry.sameGrid(g));
   Mask truth(g, 0);
-  for (std::size_t n = 0; n < truth.voxelCount(); ++n) truth[n] = labels[n] ? 1 : 0;
+  for (std::size_t n = 0; n < truth.voxelCount(); ++n)
+    truth[n] = labels[n] ? 1 : 0;
   EXPECT_EQ(dice(result.nativeBrainMask, truth), 1.0);
   EXPECT_EQ(result.contrast, Contrast::T1);
-  EXPECT_GT(dice(result.tissue.labels.maskOf(3), [&] {
-              Mask m(g, 0);
-              for (std::size_t n = 0; n < m.voxelCount(); ++n) m[n] = labels[n] == 3;
-              return m;
-            }()),
+  EXPECT_GT(dice(result.tissue.labels.maskOf(3),
+                 [&] {
+                   Mask m(g, 0);
+                   for (std::size_t n = 0; n < m.voxelCount(); ++n)
+                     m[n] = labels[n] == 3;
+                   return m;
+                 }()),
             0.97);
   // Every stage reported its time, to the sink and in the result.
   EXPECT_FALSE(result.timings.empty());

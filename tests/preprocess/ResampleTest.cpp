@@ -1,7 +1,7 @@
+#include "strega/preprocess/Resample.h"
 #include "TestImages.h"
 #include "strega/core/Metrics.h"
 #include "strega/preprocess/AtlasTransform.h"
-#include "strega/preprocess/Resample.h"
 #include "strega/preprocess/TransformIO.h"
 
 #include <gtest/gtest.h>
@@ -18,7 +18,8 @@ ImageF randomImage(const ImageGeometry& g, unsigned seed) {
   ImageF image(g, 0.0f);
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> u(0.0f, 100.0f);
-  for (auto& v : image.voxels()) v = u(rng);
+  for (auto& v : image.voxels())
+    v = u(rng);
   return image;
 }
 
@@ -46,7 +47,8 @@ TEST(Affine3, Inverse_ComposesToIdentity) {
   a.translationMm = {3.0, -4.0, 5.0};
   const Vec3 p{10.0, -20.0, 30.0};
   const Vec3 q = a.compose(a.inverse()).apply(p);
-  for (int i = 0; i < 3; ++i) EXPECT_NEAR(q[i], p[i], 1e-9);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_NEAR(q[i], p[i], 1e-9);
 }
 
 TEST(Resample, IdentityTransformSameGrid_ReturnsIdenticalVoxels) {
@@ -70,7 +72,8 @@ TEST(Resample, IntegerTranslation_ShiftsVoxelsExactly) {
   const ImageF atlas = resampleToAtlas(image, t, g, Interpolation::Linear, -1.0f);
   for (std::size_t k = 1; k < 10; ++k)
     for (std::size_t j = 0; j < 10; ++j)
-      for (std::size_t i = 0; i < 8; ++i) EXPECT_FLOAT_EQ(atlas.at(i, j, k), image.at(i + 2, j, k - 1));
+      for (std::size_t i = 0; i < 8; ++i)
+        EXPECT_FLOAT_EQ(atlas.at(i, j, k), image.at(i + 2, j, k - 1));
   EXPECT_FLOAT_EQ(atlas.at(9, 0, 5), -1.0f); // beyond the native grid
 }
 
@@ -97,7 +100,8 @@ TEST(AtlasTransform, DeformationInverse_RoundTripsWithinHundredthMm) {
       for (double z : {-7.0, 21.0}) {
         const Vec3 p{x, y, z};
         const Vec3 back = t.nativeToAtlas(t.atlasToNative(p));
-        for (int a = 0; a < 3; ++a) EXPECT_NEAR(back[a], p[a], 0.01);
+        for (int a = 0; a < 3; ++a)
+          EXPECT_NEAR(back[a], p[a], 0.01);
       }
 }
 
@@ -119,7 +123,8 @@ TEST(Resample, DeformedRoundTrip_MapsBackToSameWorldPoints) {
   const ImageF back = mapToNative(atlas, t, g, Interpolation::Linear, -1000.0f);
   for (std::size_t k = 8; k < 32; ++k)
     for (std::size_t j = 8; j < 32; ++j)
-      for (std::size_t i = 8; i < 32; ++i) EXPECT_NEAR(back.at(i, j, k), image.at(i, j, k), 0.2);
+      for (std::size_t i = 8; i < 32; ++i)
+        EXPECT_NEAR(back.at(i, j, k), image.at(i, j, k), 0.2);
 }
 
 TEST(Resample, ObliqueNativeGrid_MaskLinesUpInWorldCoordinates) {
@@ -158,12 +163,15 @@ TEST(TransformIO, WriteRead_RoundTripsAffineAndWarp) {
   t.deformation = smoothField(testimages::cubeGrid(20, 2.0), 1.5);
   writeAtlasTransform(t, dir / "affine.tfm", dir / "warp.nii.gz");
   const AtlasTransform r = readAtlasTransform(dir / "affine.tfm", dir / "warp.nii.gz");
-  for (int i = 0; i < 9; ++i) EXPECT_NEAR(r.affine.matrix[i], t.affine.matrix[i], 1e-9);
-  for (int i = 0; i < 3; ++i) EXPECT_NEAR(r.affine.translationMm[i], t.affine.translationMm[i], 1e-9);
+  for (int i = 0; i < 9; ++i)
+    EXPECT_NEAR(r.affine.matrix[i], t.affine.matrix[i], 1e-9);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_NEAR(r.affine.translationMm[i], t.affine.translationMm[i], 1e-9);
   ASSERT_TRUE(r.deformation.has_value());
   EXPECT_TRUE(r.deformation->geometry().sameGrid(t.deformation->geometry(), 1e-4));
   const Vec3 p{3.0, -4.0, 5.0};
-  for (int a = 0; a < 3; ++a) EXPECT_NEAR(r.atlasToNative(p)[a], t.atlasToNative(p)[a], 1e-4);
+  for (int a = 0; a < 3; ++a)
+    EXPECT_NEAR(r.atlasToNative(p)[a], t.atlasToNative(p)[a], 1e-4);
   const AtlasTransform affineOnly = readAtlasTransform(dir / "affine.tfm");
   EXPECT_FALSE(affineOnly.deformation.has_value());
   std::filesystem::remove_all(dir);

@@ -27,7 +27,8 @@ inline Mask ball(const ImageGeometry& g, double r) {
   Mask m(g, 0);
   for (std::size_t k = 0; k < g.size[2]; ++k)
     for (std::size_t j = 0; j < g.size[1]; ++j)
-      for (std::size_t i = 0; i < g.size[0]; ++i) m.at(i, j, k) = radiusOf(g, i, j, k) <= r ? 1 : 0;
+      for (std::size_t i = 0; i < g.size[0]; ++i)
+        m.at(i, j, k) = radiusOf(g, i, j, k) <= r ? 1 : 0;
   return m;
 }
 

@@ -1,5 +1,5 @@
-#include "TestImages.h"
 #include "strega/preprocess/TissueSegmentation.h"
+#include "TestImages.h"
 
 #include <gtest/gtest.h>
 
@@ -11,12 +11,14 @@ using namespace strega::preprocess;
 namespace {
 std::size_t mismatches(const LabelMap& a, const Volume<std::uint8_t>& b) {
   std::size_t n = 0;
-  for (std::size_t i = 0; i < a.voxelCount(); ++i) n += a[i] != b[i];
+  for (std::size_t i = 0; i < a.voxelCount(); ++i)
+    n += a[i] != b[i];
   return n;
 }
 Mask maskOf(const Volume<std::uint8_t>& labels) {
   Mask m(labels.geometry(), 0);
-  for (std::size_t i = 0; i < m.voxelCount(); ++i) m[i] = labels[i] ? 1 : 0;
+  for (std::size_t i = 0; i < m.voxelCount(); ++i)
+    m[i] = labels[i] ? 1 : 0;
   return m;
 }
 } // namespace

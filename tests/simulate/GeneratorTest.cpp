@@ -36,7 +36,8 @@ TEST(RicianNoise, ZeroSignal_HasRayleighMean) {
   ImageF image(g, 0.0f);
   addRicianNoise(image, 10.0, 1);
   double s = 0;
-  for (float v : image.voxels()) s += v;
+  for (float v : image.voxels())
+    s += v;
   // Rayleigh mean = sigma * sqrt(pi / 2)
   EXPECT_NEAR(s / double(image.voxelCount()), 10.0 * std::sqrt(3.14159265358979 / 2.0), 0.1);
 }
@@ -58,7 +59,8 @@ TEST(RandomBiasField, StaysWithinAmplitude) {
   g.size = {40, 50, 30};
   const ImageF field = randomBiasField(g, 0.2, 3);
   float lo = 10, hi = -10;
-  for (float v : field.voxels()) lo = std::min(lo, v), hi = std::max(hi, v);
+  for (float v : field.voxels())
+    lo = std::min(lo, v), hi = std::max(hi, v);
   EXPECT_NEAR(lo, 0.8f, 1e-4);
   EXPECT_NEAR(hi, 1.2f, 1e-4);
 }
@@ -84,7 +86,8 @@ TEST(GenerateHead, SameSeed_IsReproducible) {
   const auto a = generateHead(options);
   const auto b = generateHead(options);
   EXPECT_EQ(a.image.geometry().sameGrid(b.image.geometry()), true);
-  for (std::size_t n = 0; n < a.image.voxelCount(); n += 997) EXPECT_EQ(a.image[n], b.image[n]);
+  for (std::size_t n = 0; n < a.image.voxelCount(); n += 997)
+    EXPECT_EQ(a.image[n], b.image[n]);
   EXPECT_EQ(dice(a.brainMask, b.brainMask), 1.0);
 }
 
@@ -143,11 +146,13 @@ TEST(TissuePhantom, ImageFollowsTheLabelsAndContrast) {
   const auto t1 = makeTissuePhantom(truth, options);
   options.contrast = ImageContrast::T2;
   const auto t2 = makeTissuePhantom(truth, options);
-  EXPECT_EQ(dice(t1.brainMask, [&] {
-              Mask m(truth.geometry(), 0);
-              for (std::size_t n = 0; n < m.voxelCount(); ++n) m[n] = truth[n] > 0;
-              return m;
-            }()),
+  EXPECT_EQ(dice(t1.brainMask,
+                 [&] {
+                   Mask m(truth.geometry(), 0);
+                   for (std::size_t n = 0; n < m.voxelCount(); ++n)
+                     m[n] = truth[n] > 0;
+                   return m;
+                 }()),
             1.0);
   const Mask csf = truth.maskOf(1), gm = truth.maskOf(2), wm = truth.maskOf(3);
   EXPECT_NEAR(meanInside(t1.image, wm), 110.0, 8.0);

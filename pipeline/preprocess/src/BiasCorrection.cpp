@@ -1,6 +1,7 @@
 // N4 bias-field correction (ITK), fitted on a shrunk image and evaluated at full resolution.
 #include "strega/preprocess/BiasCorrection.h"
 
+#include "Sampling.h"
 #include "strega/core/Error.h"
 #include "strega/itkbridge/ItkConversion.h"
 #include "strega/itkbridge/ItkProgress.h"
@@ -61,7 +62,8 @@ BiasCorrectionResult correctBias(const ImageF& image, const Mask& mask, const N4
   n4->SetMaskImage(shrinkMask->GetOutput());
   n4->SetMaskLabel(1);
   N4::VariableSizeArrayType iterations(static_cast<unsigned>(options.iterations.size()));
-  for (unsigned l = 0; l < iterations.Size(); ++l) iterations[l] = options.iterations[l];
+  for (unsigned l = 0; l < iterations.Size(); ++l)
+    iterations[l] = options.iterations[l];
   n4->SetMaximumNumberOfIterations(iterations);
   n4->SetNumberOfFittingLevels(static_cast<unsigned>(options.iterations.size()));
   n4->SetConvergenceThreshold(options.convergenceThreshold);
@@ -71,39 +73,50 @@ BiasCorrectionResult correctBias(const ImageF& image, const Mask& mask, const N4
   n4->SetBiasFieldFullWidthAtHalfMaximum(options.biasFieldFullWidthAtHalfMaximum);
   n4->SetWienerFilterNoise(options.wienerFilterNoise);
   n4->SetNumberOfHistogramBins(options.histogramBins);
-  const std::clock_t debugStart = std::clock();
   itkbridge::runFilter(n4, progress, "bias correction failed", ErrorKind::InvalidInput, 0.0, 0.85);
-  if (std::getenv("STREGA_DEBUG_N4"))
-    std::fprintf(stderr, "N4: %.2f s cpu, %u levels, last level %u iterations, convergence %.5f\n",
-                 double(std::clock() - debugStart) / CLOCKS_PER_SEC, n4->GetCurrentLevel() + 1,
-                 n4->GetElapsedIterations(), n4->GetCurrentConvergenceMeasurement());
 
-  // Evaluate the log field on the full-resolution grid.
+  // Evaluate the log field on a grid of half the resolution (the field is smooth) and interpolate it linearly.
   using Lattice = N4::BiasFieldControlPointLatticeType;
   using ScalarVector = itk::Image<itk::Vector<float, 1>, 3>;
   auto reconstruct = itk::BSplineControlPointImageFilter<Lattice, ScalarVector>::New();
   reconstruct->SetInput(n4->GetLogBiasFieldControlPointLattice());
   reconstruct->SetSplineOrder(n4->GetSplineOrder());
-  reconstruct->SetSize(input->GetLargestPossibleRegion().GetSize());
+  ScalarVector::SizeType halfSize;
+  ScalarVector::SpacingType halfSpacing;
+  for (unsigned d = 0; d < 3; ++d) {
+    halfSize[d] = (input->GetLargestPossibleRegion().GetSize()[d] + 1) / 2 + 1;
+    halfSpacing[d] = 2.0 * input->GetSpacing()[d];
+  }
+  reconstruct->SetSize(halfSize);
   reconstruct->SetOrigin(input->GetOrigin());
-  reconstruct->SetSpacing(input->GetSpacing());
+  reconstruct->SetSpacing(halfSpacing);
   reconstruct->SetDirection(input->GetDirection());
-  itkbridge::runFilter(reconstruct, progress, "bias correction failed", ErrorKind::Internal, 0.85, 0.98);
+  itkbridge::runFilter(reconstruct, progress, "bias correction failed", ErrorKind::Internal, 0.85, 0.95);
+  ImageGeometry halfGrid = image.geometry();
+  for (int d = 0; d < 3; ++d) {
+    halfGrid.size[d] = halfSize[d];
+    halfGrid.spacingMm[d] = halfSpacing[d];
+  }
+  ImageF logField(halfGrid, 0.0f);
+  const auto* log = reconstruct->GetOutput()->GetBufferPointer();
+  for (std::size_t n = 0; n < logField.voxelCount(); ++n)
+    logField[n] = log[n][0];
 
-  if (std::getenv("STREGA_DEBUG_N4"))
-    std::fprintf(stderr, "N4 reconstruct done at %.2f s cpu\n", double(std::clock() - debugStart) / CLOCKS_PER_SEC);
   result.biasField = ImageF(image.geometry(), 1.0f);
   result.corrected = ImageF(image.geometry(), 0.0f);
-  const auto* log = reconstruct->GetOutput()->GetBufferPointer();
+  const auto& s = image.size();
+  for (std::size_t k = 0; k < s[2]; ++k)
+    for (std::size_t j = 0; j < s[1]; ++j)
+      for (std::size_t i = 0; i < s[0]; ++i)
+        result.biasField.at(i, j, k) = std::exp(detail::sampleLinear(logField, {0.5 * i, 0.5 * j, 0.5 * k}, 0.0f));
   // Normalise the field to mean 1 inside the mask so corrected intensities keep the input's scale.
   double sum = 0.0;
   for (std::size_t n = 0; n < image.voxelCount(); ++n)
-    if (fitMask[n]) sum += std::exp(double(log[n][0]));
-  const double mean = sum / double(inside);
+    if (fitMask[n]) sum += result.biasField[n];
+  const float mean = static_cast<float>(sum / double(inside));
   for (std::size_t n = 0; n < image.voxelCount(); ++n) {
-    const float field = static_cast<float>(std::exp(double(log[n][0])) / mean);
-    result.biasField[n] = field;
-    result.corrected[n] = image[n] / field;
+    result.biasField[n] /= mean;
+    result.corrected[n] = image[n] / result.biasField[n];
   }
   if (progress) progress->update(1.0);
   return result;

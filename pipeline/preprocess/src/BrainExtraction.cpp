@@ -16,10 +16,12 @@ SkullStripCheck detectSkullStripped(const ImageF& image) {
   SkullStripCheck check;
   if (image.empty()) return check;
   float maxAbs = 0.0f;
-  for (float v : image.voxels()) maxAbs = std::max(maxAbs, std::abs(v));
+  for (float v : image.voxels())
+    maxAbs = std::max(maxAbs, std::abs(v));
   const float zeroTolerance = 1e-6f * std::max(maxAbs, 1.0f);
   std::size_t zeros = 0;
-  for (float v : image.voxels()) zeros += std::abs(v) <= zeroTolerance ? 1 : 0;
+  for (float v : image.voxels())
+    zeros += std::abs(v) <= zeroTolerance ? 1 : 0;
   check.zeroFraction = double(zeros) / double(image.voxelCount());
   const auto& s = image.size();
   std::size_t border = 0, borderZeros = 0;
@@ -40,22 +42,39 @@ SkullStripCheck detectSkullStripped(const ImageF& image) {
 
 Mask nonZeroMask(const ImageF& image) {
   float maxAbs = 0.0f;
-  for (float v : image.voxels()) maxAbs = std::max(maxAbs, std::abs(v));
+  for (float v : image.voxels())
+    maxAbs = std::max(maxAbs, std::abs(v));
   const float zeroTolerance = 1e-6f * std::max(maxAbs, 1.0f);
   Mask mask(image.geometry(), 0);
-  for (std::size_t n = 0; n < image.voxelCount(); ++n) mask[n] = std::abs(image[n]) > zeroTolerance ? 1 : 0;
+  for (std::size_t n = 0; n < image.voxelCount(); ++n)
+    mask[n] = std::abs(image[n]) > zeroTolerance ? 1 : 0;
   detail::keepLargestComponent(mask);
   detail::fillHoles(mask);
   return mask;
 }
 
-BrainExtractionResult refineBrainMask(const ImageF& image, const Mask& propagated,
-                                      const BrainExtractionOptions& options, ProgressScope* progress) {
-  if (image.size() != propagated.size())
-    throw Error(ErrorKind::InvalidArgument, "the propagated mask does not match the image size");
+namespace {
+
+/// The part [lo, hi] (voxel indices, inclusive) of a volume, with its geometry.
+template <class T> Volume<T> cropTo(const Volume<T>& v, const Size3& lo, const Size3& hi) {
+  ImageGeometry g = v.geometry();
+  g.originMm = g.indexToPhysical({double(lo[0]), double(lo[1]), double(lo[2])});
+  for (int a = 0; a < 3; ++a)
+    g.size[a] = hi[a] - lo[a] + 1;
+  Volume<T> out(g);
+  for (std::size_t k = 0; k < g.size[2]; ++k)
+    for (std::size_t j = 0; j < g.size[1]; ++j)
+      for (std::size_t i = 0; i < g.size[0]; ++i)
+        out.at(i, j, k) = v.at(i + lo[0], j + lo[1], k + lo[2]);
+  return out;
+}
+
+BrainExtractionResult refineWithin(const ImageF& image, const Mask& propagated, const BrainExtractionOptions& options,
+                                   ProgressScope* progress) {
   BrainExtractionResult result;
   result.mask = propagated;
-  for (auto& v : result.mask.voxels()) v = v ? 1 : 0;
+  for (auto& v : result.mask.voxels())
+    v = v ? 1 : 0;
   result.propagatedVoxels = detail::countForeground(result.mask);
   if (result.propagatedVoxels == 0) throw Error(ErrorKind::InvalidInput, "the propagated brain mask is empty");
   if (!options.refine) return result;
@@ -79,8 +98,8 @@ BrainExtractionResult refineBrainMask(const ImageF& image, const Mask& propagate
     result.warnings.push_back("no CSF/grey-matter contrast; brain mask kept as propagated");
     return result;
   }
-  const double wmLimit = classes.mean[wm] + (contrast == Contrast::T2 ? -1.0 : 1.0) * options.whiteMatterSigmas *
-                                              classes.sd[wm];
+  const double wmLimit =
+    classes.mean[wm] + (contrast == Contrast::T2 ? -1.0 : 1.0) * options.whiteMatterSigmas * classes.sd[wm];
   const double tMax = (wmLimit - muCsf) / span;
   auto score = [&](float v) { return (double(v) - muCsf) / span; };
   if (progress) progress->update(0.2, "band");
@@ -102,11 +121,6 @@ BrainExtractionResult refineBrainMask(const ImageF& image, const Mask& propagate
       ++result.addedVoxels;
     }
   }
-  if (std::getenv("STREGA_DEBUG_BRAIN"))
-    std::fprintf(stderr, "refine: classes %.1f %.1f %.1f (sd %.1f %.1f %.1f, w %.2f %.2f %.2f) csf %.1f gm %.1f tMax %.2f removed %zu added %zu\n",
-                 classes.mean[0], classes.mean[1], classes.mean[2], classes.sd[0], classes.sd[1], classes.sd[2],
-                 classes.weight[0], classes.weight[1], classes.weight[2], muCsf, muGm, tMax, result.removedVoxels,
-                 result.addedVoxels);
   const std::size_t before = detail::countForeground(result.mask);
   const std::size_t kept = detail::keepLargestComponent(result.mask);
   result.removedVoxels += before - kept;
@@ -116,6 +130,41 @@ BrainExtractionResult refineBrainMask(const ImageF& image, const Mask& propagate
   if (double(result.removedVoxels) > 0.1 * double(result.propagatedVoxels))
     result.warnings.push_back("brain extraction removed more than 10 % of the propagated mask; check the image");
   if (progress) progress->update(1.0);
+  return result;
+}
+
+} // namespace
+
+BrainExtractionResult refineBrainMask(const ImageF& image, const Mask& propagated,
+                                      const BrainExtractionOptions& options, ProgressScope* progress) {
+  if (image.size() != propagated.size())
+    throw Error(ErrorKind::InvalidArgument, "the propagated mask does not match the image size");
+  // Work on the mask's bounding box widened by the band and a little background (identical results, less work).
+  const auto& s = propagated.size();
+  Size3 lo = s, hi{0, 0, 0};
+  bool any = false;
+  for (std::size_t k = 0; k < s[2]; ++k)
+    for (std::size_t j = 0; j < s[1]; ++j)
+      for (std::size_t i = 0; i < s[0]; ++i)
+        if (propagated.at(i, j, k)) {
+          any = true;
+          lo = {std::min(lo[0], i), std::min(lo[1], j), std::min(lo[2], k)};
+          hi = {std::max(hi[0], i), std::max(hi[1], j), std::max(hi[2], k)};
+        }
+  if (!any) throw Error(ErrorKind::InvalidInput, "the propagated brain mask is empty");
+  const auto margin = static_cast<std::size_t>(std::ceil(options.bandMm / image.geometry().spacingMm[0])) + 3;
+  for (int a = 0; a < 3; ++a) {
+    lo[a] = lo[a] > margin ? lo[a] - margin : 0;
+    hi[a] = std::min(s[a] - 1, hi[a] + margin);
+  }
+  auto result = refineWithin(cropTo(image, lo, hi), cropTo(propagated, lo, hi), options, progress);
+  Mask full(propagated.geometry(), 0);
+  const auto& c = result.mask.size();
+  for (std::size_t k = 0; k < c[2]; ++k)
+    for (std::size_t j = 0; j < c[1]; ++j)
+      for (std::size_t i = 0; i < c[0]; ++i)
+        full.at(i + lo[0], j + lo[1], k + lo[2]) = result.mask.at(i, j, k);
+  result.mask = std::move(full);
   return result;
 }
 

@@ -42,7 +42,8 @@ public:
         for (std::size_t i = 0; i < s[0]; ++i) {
           const Vec3 b = toPoint(double(i), double(j), double(k));
           const Vec3 x = iterate(b, b);
-          for (int a = 0; a < 3; ++a) m_inverseField.component(a).at(i, j, k) = static_cast<float>(x[a] - b[a]);
+          for (int a = 0; a < 3; ++a)
+            m_inverseField.component(a).at(i, j, k) = static_cast<float>(x[a] - b[a]);
         }
   }
 

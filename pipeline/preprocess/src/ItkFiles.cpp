@@ -57,7 +57,8 @@ Atlas loadAtlas(const std::filesystem::path& directory) {
   if (!atlas.head.geometry().sameGrid(atlas.brain.geometry(), 1e-3))
     throw Error(ErrorKind::InvalidInput, "ch2.nii.gz and ch2bet.nii.gz are not on the same grid");
   atlas.brainMask = Mask(atlas.brain.geometry());
-  for (std::size_t n = 0; n < atlas.brain.voxelCount(); ++n) atlas.brainMask[n] = atlas.brain[n] > 0.0f ? 1 : 0;
+  for (std::size_t n = 0; n < atlas.brain.voxelCount(); ++n)
+    atlas.brainMask[n] = atlas.brain[n] > 0.0f ? 1 : 0;
   return atlas;
 }
 
@@ -77,7 +78,8 @@ void writeAtlasTransform(const AtlasTransform& transform, const std::filesystem:
   itk::AffineTransform<double, 3>::MatrixType m;
   itk::AffineTransform<double, 3>::OutputVectorType offset;
   for (unsigned r = 0; r < 3; ++r) {
-    for (unsigned c = 0; c < 3; ++c) m[r][c] = transform.affine.matrix[r * 3 + c];
+    for (unsigned c = 0; c < 3; ++c)
+      m[r][c] = transform.affine.matrix[r * 3 + c];
     offset[r] = transform.affine.translationMm[r];
   }
   affine->SetMatrix(m);
@@ -94,14 +96,16 @@ void writeAtlasTransform(const AtlasTransform& transform, const std::filesystem:
       auto image = VectorImage::New();
       VectorImage::RegionType region;
       VectorImage::SizeType size;
-      for (unsigned a = 0; a < 3; ++a) size[a] = field.geometry().size[a];
+      for (unsigned a = 0; a < 3; ++a)
+        size[a] = field.geometry().size[a];
       region.SetSize(size);
       image->SetRegions(region);
       itkbridge::copyGeometry<itk::Vector<float, 3>>(field.geometry(), image.GetPointer());
       image->Allocate();
       auto* buffer = image->GetBufferPointer();
       for (std::size_t n = 0; n < field.component(0).voxelCount(); ++n)
-        for (int a = 0; a < 3; ++a) buffer[n][a] = field.component(a)[n];
+        for (int a = 0; a < 3; ++a)
+          buffer[n][a] = field.component(a)[n];
       AtomicOutput warpOut(warpPath);
       auto writer = itk::ImageFileWriter<VectorImage>::New();
       writer->SetFileName(warpOut.tempPath().string());
@@ -137,7 +141,8 @@ AtlasTransform readAtlasTransform(const std::filesystem::path& affinePath, const
       throw Error(ErrorKind::InvalidInput, "the transform file does not hold an affine transform",
                   std::string(affinePath.string()) + ": " + list->front()->GetNameOfClass());
     for (unsigned r = 0; r < 3; ++r) {
-      for (unsigned c = 0; c < 3; ++c) result.affine.matrix[r * 3 + c] = linear->GetMatrix()[r][c];
+      for (unsigned c = 0; c < 3; ++c)
+        result.affine.matrix[r * 3 + c] = linear->GetMatrix()[r][c];
       result.affine.translationMm[r] = linear->GetOffset()[r];
     }
     if (!warpPath.empty() && std::filesystem::exists(warpPath)) {
@@ -148,7 +153,8 @@ AtlasTransform readAtlasTransform(const std::filesystem::path& affinePath, const
       DisplacementField field(itkbridge::geometryOf(image));
       const auto* buffer = image->GetBufferPointer();
       for (std::size_t n = 0; n < field.component(0).voxelCount(); ++n)
-        for (int a = 0; a < 3; ++a) field.component(a)[n] = buffer[n][a];
+        for (int a = 0; a < 3; ++a)
+          field.component(a)[n] = buffer[n][a];
       result.deformation = std::move(field);
     }
   } catch (const itk::ExceptionObject& e) {

@@ -19,19 +19,26 @@ void boxPass(Mask& mask, int axis, long long r, bool dilate) {
   std::vector<std::uint8_t> line(static_cast<std::size_t>(n));
   for (std::size_t l = 0; l < lines; ++l) {
     std::size_t start;
-    if (axis == 0) start = l * size[0];
-    else if (axis == 1) start = (l % size[0]) + (l / size[0]) * size[0] * size[1];
-    else start = l;
-    for (long long t = 0; t < n; ++t) line[t] = mask[start + t * stride] ? 1 : 0;
+    if (axis == 0)
+      start = l * size[0];
+    else if (axis == 1)
+      start = (l % size[0]) + (l / size[0]) * size[0] * size[1];
+    else
+      start = l;
+    for (long long t = 0; t < n; ++t)
+      line[t] = mask[start + t * stride] ? 1 : 0;
     // count of foreground in the window
     long long count = 0;
-    for (long long t = 0; t <= std::min(r, n - 1); ++t) count += line[t];
+    for (long long t = 0; t <= std::min(r, n - 1); ++t)
+      count += line[t];
     for (long long t = 0; t < n; ++t) {
       const long long lo = t - r, hi = t + r;
       const long long width = std::min(hi, n - 1) - std::max(lo, 0LL) + 1;
       bool on;
-      if (dilate) on = count > 0;
-      else on = count == width && lo >= 0 && hi < n; // outside the grid is background
+      if (dilate)
+        on = count > 0;
+      else
+        on = count == width && lo >= 0 && hi < n; // outside the grid is background
       mask[start + t * stride] = on ? 1 : 0;
       // slide
       if (lo >= 0) count -= line[lo];
@@ -82,27 +89,29 @@ void growStep(Mask& mask, bool eighteen, std::uint8_t value) {
 
 Mask dilateBall(const Mask& mask, int steps) {
   Mask out = mask;
-  for (int s = 0; s < steps; ++s) growStep(out, s % 2 == 0, 1);
+  for (int s = 0; s < steps; ++s)
+    growStep(out, s % 2 == 0, 1);
   return out;
 }
 
 Mask erodeBall(const Mask& mask, int steps) {
   Mask out = mask;
-  for (int s = 0; s < steps; ++s) growStep(out, s % 2 == 0, 0);
+  for (int s = 0; s < steps; ++s)
+    growStep(out, s % 2 == 0, 0);
   return out;
 }
 Mask erodeBox(const Mask& mask, double radiusMm) { return boxFilter(mask, radiusMm, false); }
 
 std::size_t countForeground(const Mask& mask) {
   std::size_t n = 0;
-  for (auto v : mask.voxels()) n += v ? 1 : 0;
+  for (auto v : mask.voxels())
+    n += v ? 1 : 0;
   return n;
 }
 
 namespace {
 /// Label 6-connected components of voxels where `inside(v)` holds; returns labels (0 = not inside) and sizes.
-template <class Pred>
-std::vector<std::size_t> label(const Mask& mask, Pred inside, std::vector<std::int32_t>& labels) {
+template <class Pred> std::vector<std::size_t> label(const Mask& mask, Pred inside, std::vector<std::int32_t>& labels) {
   const auto size = mask.size();
   labels.assign(mask.voxelCount(), 0);
   std::vector<std::size_t> sizes{0};
@@ -119,7 +128,8 @@ std::vector<std::size_t> label(const Mask& mask, Pred inside, std::vector<std::i
       stack.pop_back();
       ++count;
       const long long i = v % sx, j = (v / sx) % sy, k = v / (sx * sy);
-      const long long nb[6][3] = {{i - 1, j, k}, {i + 1, j, k}, {i, j - 1, k}, {i, j + 1, k}, {i, j, k - 1}, {i, j, k + 1}};
+      const long long nb[6][3] = {{i - 1, j, k}, {i + 1, j, k}, {i, j - 1, k},
+                                  {i, j + 1, k}, {i, j, k - 1}, {i, j, k + 1}};
       for (const auto& p : nb) {
         if (p[0] < 0 || p[1] < 0 || p[2] < 0 || p[0] >= sx || p[1] >= sy || p[2] >= sz) continue;
         const std::size_t u = static_cast<std::size_t>(p[0] + sx * (p[1] + sy * p[2]));
@@ -136,16 +146,19 @@ std::vector<std::size_t> label(const Mask& mask, Pred inside, std::vector<std::i
 
 std::size_t keepLargestComponent(Mask& mask) {
   std::vector<std::int32_t> labels;
-  const auto sizes = label(mask, [](std::uint8_t v) { return v != 0; }, labels);
+  const auto sizes = label(
+    mask, [](std::uint8_t v) { return v != 0; }, labels);
   if (sizes.size() <= 1) return 0;
   const auto best = static_cast<std::int32_t>(std::max_element(sizes.begin() + 1, sizes.end()) - sizes.begin());
-  for (std::size_t n = 0; n < mask.voxelCount(); ++n) mask[n] = labels[n] == best ? 1 : 0;
+  for (std::size_t n = 0; n < mask.voxelCount(); ++n)
+    mask[n] = labels[n] == best ? 1 : 0;
   return sizes[static_cast<std::size_t>(best)];
 }
 
 void fillHoles(Mask& mask) {
   std::vector<std::int32_t> labels;
-  label(mask, [](std::uint8_t v) { return v == 0; }, labels);
+  label(
+    mask, [](std::uint8_t v) { return v == 0; }, labels);
   // Background components touching the border stay background.
   const auto size = mask.size();
   std::vector<char> border(labels.size() > 0 ? *std::max_element(labels.begin(), labels.end()) + 1 : 1, 0);

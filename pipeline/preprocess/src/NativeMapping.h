@@ -18,7 +18,7 @@ NativeMaps mapResultsToNative(const Mask& workingMask, const ImageF& workingBias
                               const AtlasTransform& transform, const ImageF& native, ProgressScope* progress);
 
 /// Like resampleToAtlas, but only inside `region` (same grid as the output); `outside` elsewhere.
-ImageF resampleToAtlasWithin(const ImageF& native, const AtlasTransform& transform, const Mask& region,
-                             float outside, ProgressScope* progress);
+ImageF resampleToAtlasWithin(const ImageF& native, const AtlasTransform& transform, const Mask& region, float outside,
+                             ProgressScope* progress);
 
 } // namespace strega::preprocess::detail

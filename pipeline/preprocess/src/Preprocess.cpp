@@ -2,8 +2,9 @@
 
 #include "MaskOps.h"
 #include "NativeMapping.h"
-#include "TissueInternal.h"
+#include "Similarity.h"
 #include "TimedStage.h"
+#include "TissueInternal.h"
 #include "strega/core/Error.h"
 #include "strega/core/Metrics.h"
 #include "strega/preprocess/Atlas.h"
@@ -12,6 +13,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
 
 namespace strega::preprocess {
 
@@ -78,8 +82,7 @@ ImageF checkInput(const ImageF& native, PreprocessResult& result, ProgressScope&
     lo = std::min(lo, v);
     hi = std::max(hi, v);
   }
-  if (nonFinite)
-    warn(result, progress, std::to_string(nonFinite) + " voxels were NaN or infinite and were set to 0");
+  if (nonFinite) warn(result, progress, std::to_string(nonFinite) + " voxels were NaN or infinite and were set to 0");
   if (!(hi - lo > 1e-6f * std::max(1.0f, std::abs(hi))))
     throw Error(ErrorKind::InvalidInput, "the image is uniform: there is no brain in it");
   return image;
@@ -104,28 +107,52 @@ double correlation(const ImageF& a, const ImageF& b, const Mask& mask) {
   return va > 0 && vb > 0 ? cov / std::sqrt(va * vb) : 0.0;
 }
 
-/// This image's CSF / GM / WM intensities measured where the atlas has them: ventricles (dark and 15 mm deep),
-/// the cortical ribbon (grey-matter intensities within 4 mm of the brain surface) and deep white matter. Medians
-/// over those regions are robust to the registration's last millimetre. Also the white matter's robust spread.
 struct TissueIntensities {
   std::array<double, 3> mean{};
   double whiteMatterSd = 0.0;
   bool valid = false;
 };
 
-TissueIntensities measureTissueIntensities(const ImageF& image, const Atlas& atlas, const ImageF& atlasImage) {
-  TissueIntensities out;
-  const auto classes = detail::fitIntensityClasses(atlasImage, atlas.brainMask);
+/// Atlas regions where each tissue is found: ventricles (dark and 15 mm deep), the cortical ribbon (grey-matter
+/// intensities within 4 mm of the brain surface), deep white matter. Computed once per atlas.
+struct TissueRegions {
+  std::array<std::vector<std::uint32_t>, 3> voxels;
+};
+
+std::shared_ptr<const TissueRegions> tissueRegions(const Atlas& atlas) {
+  static std::mutex mutex;
+  static std::map<const Atlas*, std::shared_ptr<const TissueRegions>> cache;
+  std::lock_guard lock(mutex);
+  auto& slot = cache[&atlas];
+  if (slot) return slot;
+  auto regions = std::make_shared<TissueRegions>();
+  const auto classes = detail::fitIntensityClasses(atlas.head, atlas.brainMask);
   const Mask deep = detail::erodeBox(atlas.brainMask, 15.0);
   const Mask core = detail::erodeBox(atlas.brainMask, 4.0);
-  std::array<std::vector<float>, 3> values;
-  for (std::size_t n = 0; n < image.voxelCount(); ++n) {
+  for (std::size_t n = 0; n < atlas.head.voxelCount(); ++n) {
     if (!atlas.brainMask[n]) continue;
-    const double a = atlasImage[n];
-    if (deep[n] && a < classes.mean[0]) values[0].push_back(image[n]);
-    else if (!core[n] && std::abs(a - classes.mean[1]) < 0.5 * classes.sd[1]) values[1].push_back(image[n]);
-    else if (deep[n] && a > classes.mean[2]) values[2].push_back(image[n]);
+    const double a = atlas.head[n];
+    const auto index = static_cast<std::uint32_t>(n);
+    if (deep[n] && a < classes.mean[0])
+      regions->voxels[0].push_back(index);
+    else if (!core[n] && std::abs(a - classes.mean[1]) < 0.5 * classes.sd[1])
+      regions->voxels[1].push_back(index);
+    else if (deep[n] && a > classes.mean[2])
+      regions->voxels[2].push_back(index);
   }
+  slot = regions;
+  return slot;
+}
+
+/// This image's CSF / GM / WM intensities: medians over the atlas tissue regions (robust to the registration's last
+/// millimetre), and the white matter's robust spread.
+TissueIntensities measureTissueIntensities(const ImageF& image, const Atlas& atlas) {
+  TissueIntensities out;
+  const auto regions = tissueRegions(atlas);
+  std::array<std::vector<float>, 3> values;
+  for (int c = 0; c < 3; ++c)
+    for (auto n : regions->voxels[c])
+      values[c].push_back(image[n]);
   auto quantile = [](std::vector<float>& v, double q) {
     const auto k = static_cast<std::size_t>(q * double(v.size() - 1));
     std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
@@ -133,14 +160,16 @@ TissueIntensities measureTissueIntensities(const ImageF& image, const Atlas& atl
   };
   for (const auto& v : values)
     if (v.size() < 200) return out;
-  for (int c = 0; c < 3; ++c) out.mean[c] = quantile(values[c], 0.5);
+  for (int c = 0; c < 3; ++c)
+    out.mean[c] = quantile(values[c], 0.5);
   out.whiteMatterSd = (quantile(values[2], 0.75) - quantile(values[2], 0.25)) / 1.349;
   out.valid = true;
   return out;
 }
 
 void appendTimings(StageTimings& into, const StageTimings& from, const std::string& prefix) {
-  for (const auto& t : from) into.push_back({prefix + t.stage, t.seconds});
+  for (const auto& t : from)
+    into.push_back({prefix + t.stage, t.seconds});
 }
 
 } // namespace
@@ -161,13 +190,15 @@ PreprocessResult preprocess(const ImageF& nativeInput, const PreprocessOptions& 
   switch (options.registrationMode) {
   case RegistrationMode::Register: registerInput = true; break;
   case RegistrationMode::Skip: registerInput = false; break;
-  case RegistrationMode::Auto: registerInput = !(stripped.skullStripped && looksLikeBratsGrid(native.geometry())); break;
+  case RegistrationMode::Auto:
+    registerInput = !(stripped.skullStripped && looksLikeBratsGrid(native.geometry()));
+    break;
   }
   if (!registerInput && !stripped.skullStripped)
-    throw Error(ErrorKind::InvalidArgument,
-                "skipping registration needs a skull-stripped input (zero background); this image has a head in it",
-                format("zero fraction %.2f, border zero fraction %.2f", stripped.zeroFraction,
-                       stripped.borderZeroFraction));
+    throw Error(
+      ErrorKind::InvalidArgument,
+      "skipping registration needs a skull-stripped input (zero background); this image has a head in it",
+      format("zero fraction %.2f, border zero fraction %.2f", stripped.zeroFraction, stripped.borderZeroFraction));
   result.registered = registerInput;
 
   std::shared_ptr<const Atlas> atlas;
@@ -181,24 +212,34 @@ PreprocessResult preprocess(const ImageF& nativeInput, const PreprocessOptions& 
     {
       detail::TimedStage stage(&progress, "register", 0.04, 0.55, &result.timings);
       // A skull-stripped input registers to the brain-extracted atlas, a head to the head.
-      result.registration = registerToAtlas(native, stripped.skullStripped ? atlas->brain : atlas->head,
-                                            atlas->brainMask, options.registration, &stage.scope());
+      const ImageF& fixed = stripped.skullStripped ? atlas->brain : atlas->head;
+      if (options.precomputedTransform) {
+        result.registration.transform = *options.precomputedTransform;
+        result.registration.brainMetric =
+          detail::brainMutualInformation(fixed, atlas->brainMask, native, options.precomputedTransform->affineOnly());
+        result.registration.finalBrainMetric =
+          detail::brainMutualInformation(fixed, atlas->brainMask, native, *options.precomputedTransform);
+        result.registration.deformationAccepted = options.precomputedTransform->deformation.has_value();
+      } else {
+        result.registration = registerToAtlas(native, fixed, atlas->brainMask, options.registration, &stage.scope());
+      }
     }
     appendTimings(result.timings, result.registration.timings, "register/");
     result.transform = result.registration.transform;
     result.registrationBrainMetric = result.registration.brainMetric;
     const double det = result.transform.affine.determinant();
     if (result.registration.brainMetric < kFailedBrainMetric || !(det > 0.4 && det < 2.5))
-      throw Error(ErrorKind::InvalidInput,
-                  "the registration to the atlas failed: this does not look like a head or brain MRI (or its orientation "
-                  "in the file header is wrong)",
-                  format("brain mutual information %.3f (a head reaches about 0.6), affine volume ratio %.3f",
-                         result.registration.brainMetric, det));
+      throw Error(
+        ErrorKind::InvalidInput,
+        "the registration to the atlas failed: this does not look like a head or brain MRI (or its orientation "
+        "in the file header is wrong)",
+        format("brain mutual information %.3f (a head reaches about 0.6), affine volume ratio %.3f",
+               result.registration.brainMetric, det));
     if (result.registration.brainMetric < kWeakBrainMetric)
-      warn(result, progress, format("weak registration to the atlas (brain mutual information %.3f); check the brain mask",
-                                    result.registration.brainMetric));
-    if (det < 0.7 || det > 1.45)
-      warn(result, progress, format("unusual head size: %.2f times the atlas volume", det));
+      warn(result, progress,
+           format("weak registration to the atlas (brain mutual information %.3f); check the brain mask",
+                  result.registration.brainMetric));
+    if (det < 0.7 || det > 1.45) warn(result, progress, format("unusual head size: %.2f times the atlas volume", det));
     result.workingGeometry = atlas->geometry();
     {
       detail::TimedStage stage(&progress, "resample", 0.55, 0.6, &result.timings);
@@ -208,8 +249,8 @@ PreprocessResult preprocess(const ImageF& nativeInput, const PreprocessOptions& 
         propagated = atlas->brainMask;
       // Everything downstream looks at the brain and a band around it: resample only there.
       working = detail::resampleToAtlasWithin(native, result.transform,
-                                              detail::dilateBox(propagated, options.brainExtraction.bandMm + 8.0),
-                                              0.0f, &stage.scope());
+                                              detail::dilateBox(propagated, options.brainExtraction.bandMm + 8.0), 0.0f,
+                                              &stage.scope());
     }
   } else {
     result.workingGeometry = native.geometry();
@@ -227,10 +268,11 @@ PreprocessResult preprocess(const ImageF& nativeInput, const PreprocessOptions& 
   // brain when it is T1-weighted; otherwise (or when unsure) the segmenter decides from the class volumes.
   Contrast contrast = options.tissue.contrast;
   if (contrast == Contrast::Auto && registerInput) {
-    const double r =
-      correlation(corrected.corrected, stripped.skullStripped ? atlas->brain : atlas->head, propagated);
-    if (r > 0.2) contrast = Contrast::T1;
-    else if (r < -0.2) contrast = Contrast::T2;
+    const double r = correlation(corrected.corrected, stripped.skullStripped ? atlas->brain : atlas->head, propagated);
+    if (r > 0.2)
+      contrast = Contrast::T1;
+    else if (r < -0.2)
+      contrast = Contrast::T2;
   }
   {
     detail::TimedStage stage(&progress, "brain mask", 0.72, 0.76, &result.timings);
@@ -238,7 +280,7 @@ PreprocessResult preprocess(const ImageF& nativeInput, const PreprocessOptions& 
       BrainExtractionOptions brainOptions = options.brainExtraction;
       if (brainOptions.contrast == Contrast::Auto) brainOptions.contrast = contrast;
       if (!brainOptions.tissueMeans) {
-        const auto intensities = measureTissueIntensities(corrected.corrected, *atlas, atlas->head);
+        const auto intensities = measureTissueIntensities(corrected.corrected, *atlas);
         if (intensities.valid) {
           brainOptions.tissueMeans = intensities.mean;
           brainOptions.whiteMatterSd = intensities.whiteMatterSd;
@@ -246,7 +288,8 @@ PreprocessResult preprocess(const ImageF& nativeInput, const PreprocessOptions& 
       }
       auto extracted = refineBrainMask(corrected.corrected, propagated, brainOptions, &stage.scope());
       result.workingBrainMask = std::move(extracted.mask);
-      for (const auto& w : extracted.warnings) warn(result, progress, w);
+      for (const auto& w : extracted.warnings)
+        warn(result, progress, w);
     } else {
       result.workingBrainMask = propagated;
     }
@@ -262,7 +305,8 @@ PreprocessResult preprocess(const ImageF& nativeInput, const PreprocessOptions& 
     tissueOptions.contrast = contrast;
     result.tissue = segmentTissues(result.workingBrain, result.workingBrainMask, tissueOptions, &stage.scope());
     result.contrast = result.tissue.contrast;
-    for (const auto& w : result.tissue.warnings) warn(result, progress, w);
+    for (const auto& w : result.tissue.warnings)
+      warn(result, progress, w);
   }
 
   if (options.nativeOutputs) {
@@ -274,8 +318,8 @@ PreprocessResult preprocess(const ImageF& nativeInput, const PreprocessOptions& 
       if (stripped.skullStripped) {
         // The input's own non-zero region is the exact native mask.
         result.nativeBrainMask = nonZeroMask(native);
-        const ImageF bias = mapToNative(corrected.biasField, result.transform, native.geometry(),
-                                        Interpolation::Linear, 1.0f);
+        const ImageF bias =
+          mapToNative(corrected.biasField, result.transform, native.geometry(), Interpolation::Linear, 1.0f);
         result.nativeBrain = ImageF(native.geometry(), 0.0f);
         for (std::size_t n = 0; n < native.voxelCount(); ++n)
           if (result.nativeBrainMask[n] && bias[n] > 0.0f) result.nativeBrain[n] = native[n] / bias[n];
@@ -293,12 +337,12 @@ PreprocessResult preprocess(const ImageF& nativeInput, const PreprocessOptions& 
     }
     result.brainVolumeMl = volumeMl(result.nativeBrainMask);
   } else {
-    result.brainVolumeMl = volumeMl(result.workingBrainMask) *
-                           (registerInput ? std::abs(result.transform.affine.determinant()) : 1.0);
+    result.brainVolumeMl =
+      volumeMl(result.workingBrainMask) * (registerInput ? std::abs(result.transform.affine.determinant()) : 1.0);
   }
   if (result.brainVolumeMl < 300.0)
-    throw Error(ErrorKind::InvalidInput, format("the brain mask holds only %.0f mL: no plausible brain found",
-                                                result.brainVolumeMl));
+    throw Error(ErrorKind::InvalidInput,
+                format("the brain mask holds only %.0f mL: no plausible brain found", result.brainVolumeMl));
   if (result.brainVolumeMl < 700.0 || result.brainVolumeMl > 2500.0)
     warn(result, progress, format("unusual brain volume: %.0f mL", result.brainVolumeMl));
   return result;

@@ -41,10 +41,10 @@ RegistrationResult registerToAtlas(const ImageF& native, const ImageF& atlasHead
     movingLevels = detail::buildPyramid(moving, options.levelSpacingsMm);
     const auto& deformableLevels = options.deformableLevelSpacingsMm;
     if (options.deformable) {
-      fixedDeformable = deformableLevels == options.levelSpacingsMm ? fixedLevels
-                                                                   : detail::buildPyramid(fixed, deformableLevels);
-      movingDeformable = deformableLevels == options.levelSpacingsMm ? movingLevels
-                                                                    : detail::buildPyramid(moving, deformableLevels);
+      fixedDeformable =
+        deformableLevels == options.levelSpacingsMm ? fixedLevels : detail::buildPyramid(fixed, deformableLevels);
+      movingDeformable =
+        deformableLevels == options.levelSpacingsMm ? movingLevels : detail::buildPyramid(moving, deformableLevels);
     }
   }
   // The affine stage looks at the brain and 10 mm around it; the deformable one at the brain and 6 mm around it.
@@ -57,9 +57,9 @@ RegistrationResult registerToAtlas(const ImageF& native, const ImageF& atlasHead
   }
   {
     detail::TimedStage stage(progress, "affine", 0.2, linearEnd, &result.timings);
-    result.transform.affine = detail::registerAffine(fixedLevels, movingLevels, affineMask, result.transform.affine,
-                                                     maskCentroid(atlasBrainMask), options, stage.scope(),
-                                                     result.affineMetric);
+    result.transform.affine =
+      detail::registerAffine(fixedLevels, movingLevels, affineMask, result.transform.affine,
+                             maskCentroid(atlasBrainMask), options, stage.scope(), result.affineMetric);
   }
   const Affine3 affine = result.transform.affine;
   {

@@ -30,7 +30,8 @@ DeformableStage registerDeformable(FloatImage* fixed, const Pyramid& fixedLevels
     itk::AffineTransform<double, 3>::MatrixType m;
     itk::AffineTransform<double, 3>::OutputVectorType offset;
     for (unsigned r = 0; r < 3; ++r) {
-      for (unsigned c = 0; c < 3; ++c) m[r][c] = a.matrix[r * 3 + c];
+      for (unsigned c = 0; c < 3; ++c)
+        m[r][c] = a.matrix[r * 3 + c];
       offset[r] = a.translationMm[r];
     }
     affine->SetMatrix(m);
@@ -61,8 +62,8 @@ DeformableStage registerDeformable(FloatImage* fixed, const Pyramid& fixedLevels
     if (mask) metric->SetFixedImageMask(mask);
 
     // L-BFGS-B warns on every level that it ignores parameter scales (which are all 1 here anyway).
-  itk::Object::GlobalWarningDisplayOff();
-  auto optimizer = itk::LBFGSBOptimizerv4::New();
+    itk::Object::GlobalWarningDisplayOff();
+    auto optimizer = itk::LBFGSBOptimizerv4::New();
     const auto parameterCount = bspline->GetNumberOfParameters();
     itk::LBFGSBOptimizerv4::BoundSelectionType unbounded(parameterCount);
     itk::LBFGSBOptimizerv4::BoundValueType bound(parameterCount);
@@ -119,23 +120,28 @@ DeformableStage registerDeformable(FloatImage* fixed, const Pyramid& fixedLevels
       grid.spacingMm[d] = options.displacementGridMm;
       grid.size[d] = static_cast<std::size_t>(std::ceil(extent / options.displacementGridMm)) + 1;
       grid.originMm[d] = fixed->GetOrigin()[d];
-      for (unsigned c = 0; c < 3; ++c) grid.direction[d * 3 + c] = fixed->GetDirection()[d][c];
+      for (unsigned c = 0; c < 3; ++c)
+        grid.direction[d * 3 + c] = fixed->GetDirection()[d][c];
     }
   }
   out.field = DisplacementField(grid);
   const auto s = grid.size;
   const Mat3 m = grid.indexToPhysicalMatrix();
-  itkbridge::parallelFor(0, s[2], [&](std::size_t kb, std::size_t ke) {
-    for (std::size_t k = kb; k < ke; ++k)
-      for (std::size_t j = 0; j < s[1]; ++j)
-        for (std::size_t i = 0; i < s[0]; ++i) {
-          BSpline::InputPointType p;
-          for (unsigned r = 0; r < 3; ++r)
-            p[r] = grid.originMm[r] + m[r * 3] * double(i) + m[r * 3 + 1] * double(j) + m[r * 3 + 2] * double(k);
-          const auto q = bspline->TransformPoint(p);
-          for (int r = 0; r < 3; ++r) out.field.component(r).at(i, j, k) = static_cast<float>(q[r] - p[r]);
-        }
-  }, 1);
+  itkbridge::parallelFor(
+    0, s[2],
+    [&](std::size_t kb, std::size_t ke) {
+      for (std::size_t k = kb; k < ke; ++k)
+        for (std::size_t j = 0; j < s[1]; ++j)
+          for (std::size_t i = 0; i < s[0]; ++i) {
+            BSpline::InputPointType p;
+            for (unsigned r = 0; r < 3; ++r)
+              p[r] = grid.originMm[r] + m[r * 3] * double(i) + m[r * 3 + 1] * double(j) + m[r * 3 + 2] * double(k);
+            const auto q = bspline->TransformPoint(p);
+            for (int r = 0; r < 3; ++r)
+              out.field.component(r).at(i, j, k) = static_cast<float>(q[r] - p[r]);
+          }
+    },
+    1);
   scope.update(1.0);
   return out;
 }

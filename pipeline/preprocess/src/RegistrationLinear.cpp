@@ -14,6 +14,9 @@
 #include <itkRegularStepGradientDescentOptimizerv4.h>
 #include <itkVersorRigid3DTransform.h>
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace strega::preprocess::detail {
 namespace {
 
@@ -22,11 +25,11 @@ using Optimizer = itk::RegularStepGradientDescentOptimizerv4<double>;
 using RigidTransform = itk::VersorRigid3DTransform<double>;
 using AffineTransform = itk::AffineTransform<double, 3>;
 
-template <class TTransform>
-Affine3 toAffine3(const TTransform* t) {
+template <class TTransform> Affine3 toAffine3(const TTransform* t) {
   Affine3 a;
   for (unsigned r = 0; r < 3; ++r) {
-    for (unsigned c = 0; c < 3; ++c) a.matrix[r * 3 + c] = t->GetMatrix()[r][c];
+    for (unsigned c = 0; c < 3; ++c)
+      a.matrix[r * 3 + c] = t->GetMatrix()[r][c];
     a.translationMm[r] = t->GetOffset()[r];
   }
   return a;
@@ -80,6 +83,10 @@ void runStage(const Pyramid& fixed, const Pyramid& moving, std::size_t levels, T
     });
     itkbridge::runFilter(registration, &scope, "the registration to the atlas failed", ErrorKind::InvalidInput);
     metricValue = optimizer->GetValue();
+    if (std::getenv("STREGA_DEBUG_REGISTRATION"))
+      std::fprintf(stderr, "linear level %zu: %lu iterations, metric %.4f, %s\n", level,
+                   static_cast<unsigned long>(optimizer->GetCurrentIteration()), metricValue,
+                   optimizer->GetStopConditionDescription().c_str());
   }
 }
 
@@ -144,7 +151,8 @@ Affine3 registerAffine(const Pyramid& fixed, const Pyramid& moving, MaskObject* 
   AffineTransform::OutputVectorType offset;
   for (unsigned r = 0; r < 3; ++r) {
     centre[r] = centreMm[r];
-    for (unsigned c = 0; c < 3; ++c) m[r][c] = initial.matrix[r * 3 + c];
+    for (unsigned c = 0; c < 3; ++c)
+      m[r][c] = initial.matrix[r * 3 + c];
     offset[r] = initial.translationMm[r];
   }
   affine->SetCenter(centre);

@@ -14,8 +14,7 @@ using detail::FastTransform;
 
 /// Fill every voxel of `target` (on `targetGrid`) from `source` at map(point). Work proceeds in slabs of slices
 /// so that progress is reported and cancellation polled from the calling thread only.
-template <class TOut, class Fn>
-void fillSlabs(Volume<TOut>& target, ProgressScope* progress, const Fn& voxelFn) {
+template <class TOut, class Fn> void fillSlabs(Volume<TOut>& target, ProgressScope* progress, const Fn& voxelFn) {
   const auto size = target.size();
   const std::size_t slab = 8;
   for (std::size_t k0 = 0; k0 < size[2]; k0 += slab) {
@@ -26,7 +25,8 @@ void fillSlabs(Volume<TOut>& target, ProgressScope* progress, const Fn& voxelFn)
         for (std::size_t row = b; row < e; ++row) {
           const std::size_t j = row % size[1], k = row / size[1];
           TOut* out = target.data() + target.linearIndex(0, j, k);
-          for (std::size_t i = 0; i < size[0]; ++i) out[i] = voxelFn(i, j, k);
+          for (std::size_t i = 0; i < size[0]; ++i)
+            out[i] = voxelFn(i, j, k);
         }
       },
       16);
@@ -52,7 +52,8 @@ Volume<TOut> toAtlas(const Volume<TIn>& native, const AtlasTransform& transform,
   const detail::PhysicalToIndex toNativeIndex(native.geometry());
   fillSlabs(out, progress, [&](std::size_t i, std::size_t j, std::size_t k) -> TOut {
     const Vec3 idx = toNativeIndex(fast.forward(toPoint(double(i), double(j), double(k))));
-    if (interpolation == Interpolation::Nearest) return static_cast<TOut>(detail::sampleNearest(native, idx, TIn(outside)));
+    if (interpolation == Interpolation::Nearest)
+      return static_cast<TOut>(detail::sampleNearest(native, idx, TIn(outside)));
     return static_cast<TOut>(detail::sampleLinear(native, idx, float(outside)));
   });
   return out;
@@ -66,9 +67,10 @@ Volume<TOut> toNative(const Volume<TIn>& atlas, const AtlasTransform& transform,
   FastTransform fast(transform);
   fast.computeMaxDisplacement();
   fast.prepareInverse();
-  const double margin = fast.maxDisplacementMm() / std::min({atlas.geometry().spacingMm[0],
-                                                             atlas.geometry().spacingMm[1],
-                                                             atlas.geometry().spacingMm[2]}) + 1.0;
+  const double margin =
+    fast.maxDisplacementMm() /
+      std::min({atlas.geometry().spacingMm[0], atlas.geometry().spacingMm[1], atlas.geometry().spacingMm[2]}) +
+    1.0;
   const detail::IndexToPhysical toPoint(nativeGrid);
   const detail::PhysicalToIndex toAtlasIndex(atlas.geometry());
   const TOut outsideOut = convert(outside);
@@ -109,14 +111,16 @@ Mask mapMaskToNative(const Mask& atlasMask, const AtlasTransform& transform, con
 LabelMap mapLabelsToNative(const LabelMap& atlasLabels, const AtlasTransform& transform,
                            const ImageGeometry& nativeGrid, ProgressScope* progress) {
   LabelMap out(mapMaskToNative(atlasLabels, transform, nativeGrid, progress));
-  for (const auto& [label, name] : atlasLabels.labelNames()) out.setLabelName(label, name);
+  for (const auto& [label, name] : atlasLabels.labelNames())
+    out.setLabelName(label, name);
   return out;
 }
 
 Mask mapMaskToNativeSmooth(const Mask& atlasMask, const AtlasTransform& transform, const ImageGeometry& nativeGrid,
                            ProgressScope* progress) {
   Mask binary = atlasMask;
-  for (auto& v : binary.voxels()) v = v ? 1 : 0;
+  for (auto& v : binary.voxels())
+    v = v ? 1 : 0;
   return toNative<std::uint8_t>(binary, transform, nativeGrid, Interpolation::Linear, std::uint8_t{0}, progress,
                                 [](auto v) { return static_cast<std::uint8_t>(double(v) >= 0.5 ? 1 : 0); });
 }
@@ -132,9 +136,11 @@ NativeMaps mapResultsToNative(const Mask& workingMask, const ImageF& workingBias
   out.brainMask = Mask(grid, 0);
   out.brain = ImageF(grid, 0.0f);
   out.tissue = LabelMap(Volume<std::uint8_t>(grid, 0));
-  for (const auto& [label, name] : workingLabels.labelNames()) out.tissue.setLabelName(label, name);
+  for (const auto& [label, name] : workingLabels.labelNames())
+    out.tissue.setLabelName(label, name);
   Mask binary = workingMask;
-  for (auto& v : binary.voxels()) v = v ? 1 : 0;
+  for (auto& v : binary.voxels())
+    v = v ? 1 : 0;
 
   // Bounding box (voxels) of the working mask and labels, widened by the largest displacement and one voxel.
   const auto& ws = workingMask.size();
@@ -144,7 +150,8 @@ NativeMaps mapResultsToNative(const Mask& workingMask, const ImageF& workingBias
       for (std::size_t i = 0; i < ws[0]; ++i)
         if (binary.at(i, j, k) || workingLabels.at(i, j, k)) {
           const long long p[3] = {(long long)i, (long long)j, (long long)k};
-          for (int a = 0; a < 3; ++a) lo[a] = std::min(lo[a], p[a]), hi[a] = std::max(hi[a], p[a]);
+          for (int a = 0; a < 3; ++a)
+            lo[a] = std::min(lo[a], p[a]), hi[a] = std::max(hi[a], p[a]);
         }
   if (hi[0] < 0) return out;
   FastTransform fast(transform);
@@ -188,8 +195,8 @@ NativeMaps mapResultsToNative(const Mask& workingMask, const ImageF& workingBias
   return out;
 }
 
-ImageF resampleToAtlasWithin(const ImageF& native, const AtlasTransform& transform, const Mask& region,
-                             float outside, ProgressScope* progress) {
+ImageF resampleToAtlasWithin(const ImageF& native, const AtlasTransform& transform, const Mask& region, float outside,
+                             ProgressScope* progress) {
   ImageF out(region.geometry(), outside);
   const FastTransform fast(transform);
   const IndexToPhysical toPoint(region.geometry());

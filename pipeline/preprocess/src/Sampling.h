@@ -33,8 +33,7 @@ struct IndexToPhysical {
 
 /// Trilinear value at a continuous index; `outside` when the point is beyond half a voxel outside the grid.
 /// Inside the border half-voxel the nearest edge value is used (so a grid maps onto itself exactly).
-template <class T>
-inline float sampleLinear(const Volume<T>& v, const Vec3& idx, float outside) {
+template <class T> inline float sampleLinear(const Volume<T>& v, const Vec3& idx, float outside) {
   const auto& s = v.size();
   const double fx = idx[0], fy = idx[1], fz = idx[2];
   if (fx < -0.5 || fy < -0.5 || fz < -0.5 || fx > double(s[0]) - 0.5 || fy > double(s[1]) - 0.5 ||
@@ -58,8 +57,7 @@ inline float sampleLinear(const Volume<T>& v, const Vec3& idx, float outside) {
 }
 
 /// Nearest-neighbour value at a continuous index; `outside` beyond the grid.
-template <class T>
-inline T sampleNearest(const Volume<T>& v, const Vec3& idx, T outside) {
+template <class T> inline T sampleNearest(const Volume<T>& v, const Vec3& idx, T outside) {
   const long long i = std::llround(idx[0]), j = std::llround(idx[1]), k = std::llround(idx[2]);
   if (!v.contains(i, j, k)) return outside;
   return v.at(static_cast<std::size_t>(i), static_cast<std::size_t>(j), static_cast<std::size_t>(k));

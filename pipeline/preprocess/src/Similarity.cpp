@@ -41,7 +41,8 @@ double brainMutualInformation(const ImageF& atlas, const Mask& atlasMask, const 
   auto bin = [](float v, float lo, float hi) {
     return std::clamp(static_cast<int>((v - lo) / (hi - lo) * bins), 0, bins - 1);
   };
-  for (std::size_t n = 0; n < a.size(); ++n) joint[bin(a[n], alo, ahi) * bins + bin(b[n], blo, bhi)] += 1.0;
+  for (std::size_t n = 0; n < a.size(); ++n)
+    joint[bin(a[n], alo, ahi) * bins + bin(b[n], blo, bhi)] += 1.0;
   std::vector<double> pa(bins, 0.0), pb(bins, 0.0);
   const double total = double(a.size());
   for (int x = 0; x < bins; ++x)

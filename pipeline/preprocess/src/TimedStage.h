@@ -17,13 +17,14 @@ public:
   TimedStage(ProgressScope* parent, std::string_view name, double begin, double end, StageTimings* timings)
     : m_name(name), m_timings(timings), m_uncaught(std::uncaught_exceptions()),
       m_start(std::chrono::steady_clock::now()) {
-    if (parent) m_scope.emplace(*parent, name, begin, end);
-    else m_scope.emplace(nullSink(), std::string(name));
+    if (parent)
+      m_scope.emplace(*parent, name, begin, end);
+    else
+      m_scope.emplace(nullSink(), std::string(name));
   }
   ~TimedStage() {
     if (std::uncaught_exceptions() > m_uncaught || !m_timings) return;
-    m_timings->push_back(
-      {m_name, std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count()});
+    m_timings->push_back({m_name, std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count()});
   }
   TimedStage(const TimedStage&) = delete;
   TimedStage& operator=(const TimedStage&) = delete;

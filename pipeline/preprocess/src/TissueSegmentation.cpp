@@ -47,7 +47,8 @@ Mixture fitHistogramMixture(const std::vector<double>& counts, double lo, double
   // k-means initialised at 1/6, 1/2 and 5/6 of the robust range (quantiles would collapse two centres onto a
   // class that holds most of the voxels).
   std::array<double, 3> c{};
-  for (int k = 0; k < 3; ++k) c[k] = lo + binWidth * double(bins) * (2.0 * k + 1.0) / 6.0;
+  for (int k = 0; k < 3; ++k)
+    c[k] = lo + binWidth * double(bins) * (2.0 * k + 1.0) / 6.0;
   (void)total;
   for (int it = 0; it < 100; ++it) {
     std::array<double, 3> sum{}, n{};
@@ -87,7 +88,8 @@ Mixture fitHistogramMixture(const std::vector<double>& counts, double lo, double
         resp[b][k] = m.weight[k] / m.sd[k] * std::exp(-0.5 * z * z);
         s += resp[b][k];
       }
-      for (int k = 0; k < 3; ++k) resp[b][k] = s > 0 ? resp[b][k] / s : 1.0 / 3.0;
+      for (int k = 0; k < 3; ++k)
+        resp[b][k] = s > 0 ? resp[b][k] / s : 1.0 / 3.0;
     }
     for (int k = 0; k < 3; ++k) {
       double n = 0.0, sx = 0.0, sxx = 0.0;
@@ -174,8 +176,10 @@ std::vector<Neighbour> neighbourhood(int connectivity) {
         out.push_back({di, dj, dk, static_cast<float>(1.0 / std::sqrt(double(order)))});
       }
   double total = 0.0;
-  for (const auto& n : out) total += n.weight;
-  for (auto& n : out) n.weight = static_cast<float>(n.weight * 6.0 / total); // same total weight as 6 faces
+  for (const auto& n : out)
+    total += n.weight;
+  for (auto& n : out)
+    n.weight = static_cast<float>(n.weight * 6.0 / total); // same total weight as 6 faces
   return out;
 }
 
@@ -199,7 +203,8 @@ TissueResult segmentTissues(const ImageF& image, const Mask& brainMask, const Ti
     throw Error(ErrorKind::InvalidInput, "the brain mask is empty or too small to segment tissues",
                 std::to_string(count) + " voxels inside the mask");
   std::vector<float> x(count);
-  for (std::size_t i = 0; i < count; ++i) x[i] = image[where[i]];
+  for (std::size_t i = 0; i < count; ++i)
+    x[i] = image[where[i]];
   const double lo = percentileOf(x, 0.1), hi = percentileOf(x, 99.9);
   if (!(hi - lo > 1e-6 * std::max(1.0, std::abs(hi))))
     throw Error(ErrorKind::InvalidInput, "the image is constant inside the brain mask: no tissue contrast");
@@ -214,19 +219,17 @@ TissueResult segmentTissues(const ImageF& image, const Mask& brainMask, const Ti
     counts[static_cast<std::size_t>(std::clamp<long long>(b, 0, bins - 1))] += 1.0;
   }
   Mixture mix = fitHistogramMixture(counts, lo, binWidth);
-  if (std::getenv("STREGA_DEBUG_TISSUE"))
-    std::fprintf(stderr, "histogram GMM: range %.1f..%.1f mean %.1f %.1f %.1f sd %.1f %.1f %.1f w %.3f %.3f %.3f\n", lo,
-                 hi, mix.mean[0], mix.mean[1], mix.mean[2], mix.sd[0], mix.sd[1], mix.sd[2], mix.weight[0],
-                 mix.weight[1], mix.weight[2]);
   const double minSd = 0.25 * binWidth;
 
   const ClassModel cm(options.partialVolume);
   const int K = cm.count;
   std::array<double, 5> prior{};
-  for (int k = 0; k < K; ++k) prior[k] = cm.pure(k) ? mix.weight[cm.a[k]] * (options.partialVolume ? 0.8 : 1.0) : 0.1;
+  for (int k = 0; k < K; ++k)
+    prior[k] = cm.pure(k) ? mix.weight[cm.a[k]] * (options.partialVolume ? 0.8 : 1.0) : 0.1;
 
   std::vector<std::int32_t> compact(image.voxelCount(), -1);
-  for (std::size_t i = 0; i < count; ++i) compact[where[i]] = static_cast<std::int32_t>(i);
+  for (std::size_t i = 0; i < count; ++i)
+    compact[where[i]] = static_cast<std::int32_t>(i);
   const auto neigh = neighbourhood(options.neighbourhood);
   const std::size_t N = neigh.size();
   // Compact indices of each voxel's neighbours inside the mask (-1: none), computed once.
@@ -241,7 +244,8 @@ TissueResult segmentTissues(const ImageF& image, const Mask& brainMask, const Ti
         const long long a = ii + neigh[t].di, bb = jj + neigh[t].dj, c = kk + neigh[t].dk;
         if (a < 0 || bb < 0 || c < 0 || a >= (long long)size[0] || bb >= (long long)size[1] || c >= (long long)size[2])
           continue;
-        neighbours[i * N + t] = compact[static_cast<std::size_t>(a + (long long)size[0] * (bb + (long long)size[1] * c))];
+        neighbours[i * N + t] =
+          compact[static_cast<std::size_t>(a + (long long)size[0] * (bb + (long long)size[1] * c))];
       }
     }
   });
@@ -254,25 +258,30 @@ TissueResult segmentTissues(const ImageF& image, const Mask& brainMask, const Ti
   const double qStep = (qHi - qLo) / double(levels - 1);
   std::vector<std::uint16_t> level(count);
   for (std::size_t i = 0; i < count; ++i)
-    level[i] = static_cast<std::uint16_t>(std::clamp<long long>(std::llround((double(x[i]) - qLo) / qStep), 0, levels - 1));
+    level[i] =
+      static_cast<std::uint16_t>(std::clamp<long long>(std::llround((double(x[i]) - qLo) / qStep), 0, levels - 1));
   std::vector<float> table(levels * K);
 
   std::vector<float> q(count * K), member(count * 3);
   auto computeLikelihood = [&] {
     std::array<double, 5> logPrior{};
-    for (int k = 0; k < K; ++k) logPrior[k] = std::log(std::max(prior[k], 1e-6));
+    for (int k = 0; k < K; ++k)
+      logPrior[k] = std::log(std::max(prior[k], 1e-6));
     for (std::size_t l = 0; l < levels; ++l)
       for (int k = 0; k < K; ++k)
         table[l * K + k] = static_cast<float>(logPrior[k] + logLikelihood(cm, mix, k, qLo + double(l) * qStep));
   };
   auto normaliseInto = [&](const float* energy, float* out) {
     float best = energy[0];
-    for (int k = 1; k < K; ++k) best = std::max(best, energy[k]);
+    for (int k = 1; k < K; ++k)
+      best = std::max(best, energy[k]);
     float s = 0.0f;
     float p[5];
-    for (int k = 0; k < K; ++k) s += (p[k] = std::exp(energy[k] - best));
+    for (int k = 0; k < K; ++k)
+      s += (p[k] = std::exp(energy[k] - best));
     const float inv = 1.0f / s;
-    for (int k = 0; k < K; ++k) out[k] = p[k] * inv;
+    for (int k = 0; k < K; ++k)
+      out[k] = p[k] * inv;
   };
   // Pure-class membership of each voxel: its pure posterior plus half of each mix it takes part in.
   auto updateMembership = [&] {
@@ -281,13 +290,15 @@ TissueResult segmentTissues(const ImageF& image, const Mask& brainMask, const Ti
         float m3[3] = {0, 0, 0};
         for (int k = 0; k < K; ++k) {
           const float v = q[i * K + k];
-          if (cm.pure(k)) m3[cm.a[k]] += v;
+          if (cm.pure(k))
+            m3[cm.a[k]] += v;
           else {
             m3[cm.a[k]] += 0.5f * v;
             m3[cm.b[k]] += 0.5f * v;
           }
         }
-        for (int c = 0; c < 3; ++c) member[i * 3 + c] = m3[c];
+        for (int c = 0; c < 3; ++c)
+          member[i * 3 + c] = m3[c];
       }
     });
   };
@@ -317,7 +328,8 @@ TissueResult segmentTissues(const ImageF& image, const Mask& brainMask, const Ti
   };
   auto noContextPosteriors = [&] {
     itkbridge::parallelFor(0, count, [&](std::size_t b, std::size_t e) {
-      for (std::size_t i = b; i < e; ++i) normaliseInto(&table[std::size_t(level[i]) * K], &q[i * K]);
+      for (std::size_t i = b; i < e; ++i)
+        normaliseInto(&table[std::size_t(level[i]) * K], &q[i * K]);
     });
   };
 
@@ -359,18 +371,16 @@ TissueResult segmentTissues(const ImageF& image, const Mask& brainMask, const Ti
     // favours pure labels, drive them to zero within a few iterations).
     double pureMass = 0.0, pureShare = 0.0;
     for (int k = 0; k < K; ++k)
-      if (cm.pure(k)) pureMass += n[k];
-      else pureShare += prior[k];
+      if (cm.pure(k))
+        pureMass += n[k];
+      else
+        pureShare += prior[k];
     for (int k = 0; k < K; ++k)
       if (cm.pure(k)) prior[k] = std::max((1.0 - pureShare) * n[k] / std::max(pureMass, 1.0), 1e-4);
     // Keep the classes in ascending order (a class overtaking its neighbour would swap meanings).
     for (int c = 0; c + 1 < 3; ++c)
       if (mix.mean[c + 1] <= mix.mean[c]) mix.mean[c + 1] = mix.mean[c] + binWidth;
     computeLikelihood();
-    if (std::getenv("STREGA_DEBUG_TISSUE"))
-      std::fprintf(stderr, "EM %d: mean %.1f %.1f %.1f sd %.1f %.1f %.1f prior %.3f %.3f %.3f %.3f %.3f\n", it,
-                   mix.mean[0], mix.mean[1], mix.mean[2], mix.sd[0], mix.sd[1], mix.sd[2], prior[0], prior[1],
-                   prior[2], prior[3], prior[4]);
     if (progress) progress->update(0.1 + 0.85 * double(it + 1) / iterations, "hidden MRF EM");
   }
   // A last E-step with the final parameters.
@@ -387,7 +397,8 @@ TissueResult segmentTissues(const ImageF& image, const Mask& brainMask, const Ti
   for (std::size_t i = 0; i < count; ++i) {
     for (int k = 0; k < K; ++k) {
       const float v = q[i * K + k];
-      if (cm.pure(k)) pure[i * 3 + cm.a[k]] += v;
+      if (cm.pure(k))
+        pure[i * 3 + cm.a[k]] += v;
       else {
         const double f = lowerFraction(mix, cm.a[k], cm.b[k], x[i]);
         pure[i * 3 + cm.a[k]] += static_cast<float>(v * f);
@@ -406,7 +417,8 @@ TissueResult segmentTissues(const ImageF& image, const Mask& brainMask, const Ti
   Contrast contrast = options.contrast;
   if (contrast == Contrast::Auto) {
     const auto smallest = static_cast<int>(std::min_element(hard.begin(), hard.end()) - hard.begin());
-    if (smallest == 2) contrast = Contrast::T2;
+    if (smallest == 2)
+      contrast = Contrast::T2;
     else {
       contrast = Contrast::T1;
       if (smallest == 1)
@@ -415,16 +427,19 @@ TissueResult segmentTissues(const ImageF& image, const Mask& brainMask, const Ti
   }
   result.contrast = contrast;
   // tissueOf[c]: tissue index (0 CSF, 1 GM, 2 WM) of intensity class c.
-  const std::array<int, 3> tissueOf = contrast == Contrast::T2 ? std::array<int, 3>{2, 1, 0} : std::array<int, 3>{0, 1, 2};
+  const std::array<int, 3> tissueOf =
+    contrast == Contrast::T2 ? std::array<int, 3>{2, 1, 0} : std::array<int, 3>{0, 1, 2};
 
   result.labels = LabelMap::tissueLabels(image.geometry());
-  for (auto& p : result.probabilities) p = ImageF(image.geometry(), 0.0f);
+  for (auto& p : result.probabilities)
+    p = ImageF(image.geometry(), 0.0f);
   for (std::size_t i = 0; i < count; ++i) {
     const float* p = &pure[i * 3];
     const int c = static_cast<int>(std::max_element(p, p + 3) - p);
     result.labels[where[i]] = static_cast<std::uint8_t>(tissueOf[c] + 1);
     volume[tissueOf[c]] += 1.0;
-    for (int t = 0; t < 3; ++t) result.probabilities[tissueOf[t]][where[i]] = p[t];
+    for (int t = 0; t < 3; ++t)
+      result.probabilities[tissueOf[t]][where[i]] = p[t];
   }
   for (int c = 0; c < 3; ++c) {
     result.meanIntensity[tissueOf[c]] = mix.mean[c];
@@ -448,8 +463,8 @@ IntensityClasses fitIntensityClasses(const ImageF& image, const Mask& mask) {
   const double binWidth = (hi - lo) / double(bins);
   std::vector<double> counts(bins, 0.0);
   for (float v : x)
-    counts[static_cast<std::size_t>(std::clamp<long long>(static_cast<long long>((double(v) - lo) / binWidth), 0,
-                                                          bins - 1))] += 1.0;
+    counts[static_cast<std::size_t>(
+      std::clamp<long long>(static_cast<long long>((double(v) - lo) / binWidth), 0, bins - 1))] += 1.0;
   const Mixture m = fitHistogramMixture(counts, lo, binWidth);
   return {m.mean, m.sd, m.weight};
 }
@@ -457,7 +472,8 @@ IntensityClasses fitIntensityClasses(const ImageF& image, const Mask& mask) {
 
 ImageF tissueToModelInput(const LabelMap& labels) {
   ImageF out(labels.geometry(), 0.0f);
-  for (std::size_t n = 0; n < labels.voxelCount(); ++n) out[n] = std::min<float>(labels[n], 3) / 3.0f;
+  for (std::size_t n = 0; n < labels.voxelCount(); ++n)
+    out[n] = std::min<float>(labels[n], 3) / 3.0f;
   return out;
 }
 

@@ -21,6 +21,7 @@ std::shared_ptr<const Colin27Tissue> colin27Tissue(const std::filesystem::path& 
   preprocess::TissueOptions options;
   options.contrast = preprocess::Contrast::T1;
   options.emIterations = 12;
+  options.mrfSweeps = 2;
   // N4 first: the template's white matter is darker in the brainstem and cerebellum than in the hemispheres.
   const auto corrected = preprocess::correctBias(atlas->head, atlas->brainMask);
   auto seg = preprocess::segmentTissues(corrected.corrected, atlas->brainMask, options);
@@ -49,7 +50,8 @@ ImageF syntheticT2Head(const std::filesystem::path& atlasDirectory) {
     const double t1 = atlas->head[n];
     if (atlas->brainMask[n]) {
       double v = 0.0;
-      for (int c = 0; c < 3; ++c) v += tissue->probabilities[c][n] * t2[c];
+      for (int c = 0; c < 3; ++c)
+        v += tissue->probabilities[c][n] * t2[c];
       out[n] = static_cast<float>(v);
     } else {
       double csf = 0.0;

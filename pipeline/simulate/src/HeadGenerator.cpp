@@ -42,7 +42,8 @@ preprocess::DisplacementField elasticField(const ImageGeometry& atlas, const Mas
   std::normal_distribution<double> normal(0.0, 1.0);
   for (int a = 0; a < 3; ++a) {
     auto& c = field.component(a);
-    for (auto& v : c.voxels()) v = static_cast<float>(normal(rng));
+    for (auto& v : c.voxels())
+      v = static_cast<float>(normal(rng));
     detail::gaussianSmooth(c, smoothnessMm, true);
   }
   double current = 0.0;
@@ -50,10 +51,12 @@ preprocess::DisplacementField elasticField(const ImageGeometry& atlas, const Mas
   for (std::size_t k = 0; k < bs[2]; k += 2)
     for (std::size_t j = 0; j < bs[1]; j += 2)
       for (std::size_t i = 0; i < bs[0]; i += 2)
-        if (brain.at(i, j, k)) current = std::max(current, norm(field.at(atlas.indexToPhysical({double(i), double(j), double(k)}))));
+        if (brain.at(i, j, k))
+          current = std::max(current, norm(field.at(atlas.indexToPhysical({double(i), double(j), double(k)}))));
   const double factor = current > 0 ? maxMm / current : 0.0;
   for (int a = 0; a < 3; ++a)
-    for (auto& v : field.component(a).voxels()) v = static_cast<float>(v * factor);
+    for (auto& v : field.component(a).voxels())
+      v = static_cast<float>(v * factor);
   return field;
 }
 
@@ -63,17 +66,20 @@ void addRicianNoise(ImageF& image, double sigma, std::uint64_t seed) {
   if (sigma <= 0) return;
   const std::size_t chunk = 1u << 20;
   const std::size_t chunks = (image.voxelCount() + chunk - 1) / chunk;
-  itkbridge::parallelFor(0, chunks, [&](std::size_t b, std::size_t e) {
-    for (std::size_t c = b; c < e; ++c) {
-      std::mt19937_64 rng(seed * 1000003ull + c);
-      std::normal_distribution<double> normal(0.0, sigma);
-      const std::size_t end = std::min(image.voxelCount(), (c + 1) * chunk);
-      for (std::size_t n = c * chunk; n < end; ++n) {
-        const double re = image[n] + normal(rng), im = normal(rng);
-        image[n] = static_cast<float>(std::sqrt(re * re + im * im));
+  itkbridge::parallelFor(
+    0, chunks,
+    [&](std::size_t b, std::size_t e) {
+      for (std::size_t c = b; c < e; ++c) {
+        std::mt19937_64 rng(seed * 1000003ull + c);
+        std::normal_distribution<double> normal(0.0, sigma);
+        const std::size_t end = std::min(image.voxelCount(), (c + 1) * chunk);
+        for (std::size_t n = c * chunk; n < end; ++n) {
+          const double re = image[n] + normal(rng), im = normal(rng);
+          image[n] = static_cast<float>(std::sqrt(re * re + im * im));
+        }
       }
-    }
-  }, 1);
+    },
+    1);
 }
 
 ImageF randomBiasField(const ImageGeometry& grid, double amplitude, std::uint64_t seed) {
@@ -100,20 +106,25 @@ ImageF randomBiasField(const ImageGeometry& grid, double amplitude, std::uint64_
       pw[a][t] = {1.0, u, u * u, u * u * u};
     }
   }
-  itkbridge::parallelFor(0, s[2], [&](std::size_t kb, std::size_t ke) {
-    for (std::size_t k = kb; k < ke; ++k)
-      for (std::size_t j = 0; j < s[1]; ++j)
-        for (std::size_t i = 0; i < s[0]; ++i) {
-          double v = 0.0;
-          for (std::size_t t = 0; t < powers.size(); ++t)
-            v += coeff[t] * pw[0][i][powers[t][0]] * pw[1][j][powers[t][1]] * pw[2][k][powers[t][2]];
-          field.at(i, j, k) = static_cast<float>(v);
-        }
-  }, 1);
+  itkbridge::parallelFor(
+    0, s[2],
+    [&](std::size_t kb, std::size_t ke) {
+      for (std::size_t k = kb; k < ke; ++k)
+        for (std::size_t j = 0; j < s[1]; ++j)
+          for (std::size_t i = 0; i < s[0]; ++i) {
+            double v = 0.0;
+            for (std::size_t t = 0; t < powers.size(); ++t)
+              v += coeff[t] * pw[0][i][powers[t][0]] * pw[1][j][powers[t][1]] * pw[2][k][powers[t][2]];
+            field.at(i, j, k) = static_cast<float>(v);
+          }
+    },
+    1);
   float lo = field[0], hi = field[0];
-  for (float v : field.voxels()) lo = std::min(lo, v), hi = std::max(hi, v);
+  for (float v : field.voxels())
+    lo = std::min(lo, v), hi = std::max(hi, v);
   const double span = std::max(double(hi - lo), 1e-12);
-  for (auto& v : field.voxels()) v = static_cast<float>(1.0 + amplitude * (2.0 * (v - lo) / span - 1.0));
+  for (auto& v : field.voxels())
+    v = static_cast<float>(1.0 + amplitude * (2.0 * (v - lo) / span - 1.0));
   return field;
 }
 
@@ -122,17 +133,20 @@ GeneratedHead generateHead(const HeadOptions& options, ProgressScope* progress) 
   std::mt19937_64 rng(options.seed * 7919ull + 17ull);
   std::uniform_real_distribution<double> uniform(-1.0, 1.0);
   GeneratedHead head;
-  for (int a = 0; a < 3; ++a) head.rotationDeg[a] = options.maxRotationDeg * uniform(rng);
-  for (int a = 0; a < 3; ++a) head.translationMm[a] = options.maxTranslationMm * uniform(rng);
-  for (int a = 0; a < 3; ++a) head.scale[a] = 1.0 + options.maxScale * uniform(rng);
-  const double noiseFraction =
-    options.minNoise + (options.maxNoise - options.minNoise) * 0.5 * (1.0 + uniform(rng));
+  for (int a = 0; a < 3; ++a)
+    head.rotationDeg[a] = options.maxRotationDeg * uniform(rng);
+  for (int a = 0; a < 3; ++a)
+    head.translationMm[a] = options.maxTranslationMm * uniform(rng);
+  for (int a = 0; a < 3; ++a)
+    head.scale[a] = 1.0 + options.maxScale * uniform(rng);
+  const double noiseFraction = options.minNoise + (options.maxNoise - options.minNoise) * 0.5 * (1.0 + uniform(rng));
 
   // atlas -> native: y = R S (x - c) + c + t, after the elastic displacement.
   const Vec3 c = gridCentre(atlas->geometry());
   preprocess::Affine3 affine;
   Mat3 s = identityMatrix();
-  for (int a = 0; a < 3; ++a) s[a * 4] = head.scale[a];
+  for (int a = 0; a < 3; ++a)
+    s[a * 4] = head.scale[a];
   affine.matrix = multiply(rotationXYZ(head.rotationDeg), s);
   affine.translationMm = add(subtract(c, multiply(affine.matrix, c)), head.translationMm);
   head.trueTransform.affine = affine;
@@ -159,12 +173,13 @@ GeneratedHead generateHead(const HeadOptions& options, ProgressScope* progress) 
                                        imageStage ? &*imageStage : nullptr);
   imageStage.reset();
   if (progress) maskStage.emplace(*progress, "mask", 0.6, 0.9);
-  head.brainMask = preprocess::mapMaskToNativeSmooth(atlas->brainMask, head.trueTransform, grid,
-                                                     maskStage ? &*maskStage : nullptr);
+  head.brainMask =
+    preprocess::mapMaskToNativeSmooth(atlas->brainMask, head.trueTransform, grid, maskStage ? &*maskStage : nullptr);
   maskStage.reset();
 
   const ImageF bias = randomBiasField(grid, options.biasAmplitude, options.seed * 31ull + 5ull);
-  for (std::size_t n = 0; n < head.image.voxelCount(); ++n) head.image[n] *= bias[n];
+  for (std::size_t n = 0; n < head.image.voxelCount(); ++n)
+    head.image[n] *= bias[n];
   // The brightest tissue: CSF of the synthetic T2, white matter of ch2 (about 113).
   const double brightest = options.contrast == ImageContrast::T2 ? 180.0 : 113.0;
   head.noiseSigma = noiseFraction * brightest;

@@ -68,8 +68,7 @@ inline void runFilter(itk::ProcessObject* filter, ProgressScope* scope, const st
 /// the optimizer (vnl and v4 optimizers alike) and is turned into strega::Cancelled by runFilter().
 class IterationObserver {
 public:
-  IterationObserver(itk::Object* object, ProgressScope* scope, std::function<void()> onIteration)
-    : m_object(object) {
+  IterationObserver(itk::Object* object, ProgressScope* scope, std::function<void()> onIteration) : m_object(object) {
     m_tag = object->AddObserver(itk::IterationEvent(), [scope, onIteration](const itk::EventObject&) {
       if (scope && scope->cancelToken().isCancelled()) throw itk::ProcessAborted(__FILE__, __LINE__);
       if (onIteration) onIteration();

@@ -13,6 +13,7 @@
 #include "strega/preprocess/TissueSegmentation.h"
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,9 @@ const char* toString(RegistrationMode mode);
 struct PreprocessOptions {
   RegistrationMode registrationMode = RegistrationMode::Auto;
   RegistrationOptions registration;
+  /// A transform saved by an earlier run (readAtlasTransform): used instead of registering again. Its mutual
+  /// information with the atlas is still checked.
+  std::optional<AtlasTransform> precomputedTransform;
   BrainExtractionOptions brainExtraction;
   N4Options n4;
   TissueOptions tissue;
@@ -48,19 +52,19 @@ struct PreprocessResult {
   /// Working space -> native space (identity when not registered).
   AtlasTransform transform;
 
-  Mask workingBrainMask;  ///< brain mask on the working grid
-  ImageF workingBrain;    ///< bias-corrected image on the working grid, 0 outside the brain
-  TissueResult tissue;    ///< labels and probabilities on the working grid
-  Mask nativeBrainMask;   ///< brain mask on the input grid
-  ImageF nativeBrain;     ///< bias-corrected input on its own grid, 0 outside the brain
-  LabelMap nativeTissue;  ///< tissue labels on the input grid (nearest neighbour)
+  Mask workingBrainMask; ///< brain mask on the working grid
+  ImageF workingBrain;   ///< bias-corrected image on the working grid, 0 outside the brain
+  TissueResult tissue;   ///< labels and probabilities on the working grid
+  Mask nativeBrainMask;  ///< brain mask on the input grid
+  ImageF nativeBrain;    ///< bias-corrected input on its own grid, 0 outside the brain
+  LabelMap nativeTissue; ///< tissue labels on the input grid (nearest neighbour)
 
   Contrast contrast = Contrast::T1;
-  double brainVolumeMl = 0.0;         ///< native brain mask volume
+  double brainVolumeMl = 0.0;           ///< native brain mask volume
   double registrationBrainMetric = 0.0; ///< Mattes MI over the atlas brain (see RegistrationResult)
-  RegistrationResult registration;    ///< metrics and stage timings of the registration (when registered)
-  StageTimings timings;               ///< every stage, nested names ("register/affine")
-  std::vector<std::string> warnings;  ///< also sent to the progress sink
+  RegistrationResult registration;      ///< metrics and stage timings of the registration (when registered)
+  StageTimings timings;                 ///< every stage, nested names ("register/affine")
+  std::vector<std::string> warnings;    ///< also sent to the progress sink
 };
 
 /// Run the pre-processing on `native` (LPS float volume as loaded): input checks, skull-stripped detection,

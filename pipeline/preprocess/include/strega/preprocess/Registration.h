@@ -46,8 +46,9 @@ struct RegistrationResult {
   double rigidMetric = 0.0;
   double affineMetric = 0.0;
   double deformableMetric = 0.0;
-  /// Normalised mutual information (MI / joint entropy... see brainMutualInformation) between the atlas and the
-  /// registered image over the atlas brain with the affine transform: a plausibility figure.
+  /// Mutual information (nats, 32 x 32 bins) between the atlas head and the image seen through the affine
+  /// transform, over the atlas brain: a plausibility figure (generated heads reach 0.6 to 0.9; noise, blobs and
+  /// heads with a wrong orientation stay below 0.05).
   double brainMetric = 0.0;
   /// The same with the full transform (equal to brainMetric without a deformation).
   double finalBrainMetric = 0.0;

@@ -27,8 +27,8 @@ struct TissueOptions {
   /// 6 (faces) or 26 (faces, edges, corners; weighted by 1/distance).
   int neighbourhood = 6;
   /// EM iterations of the hidden-MRF model (each with `mrfSweeps` mean-field sweeps).
-  int emIterations = 8;
-  int mrfSweeps = 2;
+  int emIterations = 5;
+  int mrfSweeps = 1;
   /// Model the CSF/GM and GM/WM mixtures as their own partial-volume classes (a uniform mix of the two pure
   /// Gaussians); their voxels are then given to the nearer pure class. Off: a plain 3-class mixture.
   bool partialVolume = true;

@@ -19,13 +19,13 @@ enum class ImageContrast { T1, T2 };
 struct HeadOptions {
   std::uint64_t seed = 1;
   ImageContrast contrast = ImageContrast::T1;
-  double maxRotationDeg = 10.0;    ///< about each axis
-  double maxTranslationMm = 8.0;   ///< along each axis
-  double maxScale = 0.08;          ///< relative, per axis
-  double elasticMaxMm = 3.0;       ///< largest displacement of the elastic deformation (0: none)
+  double maxRotationDeg = 10.0;      ///< about each axis
+  double maxTranslationMm = 8.0;     ///< along each axis
+  double maxScale = 0.08;            ///< relative, per axis
+  double elasticMaxMm = 3.0;         ///< largest displacement of the elastic deformation (0: none)
   double elasticSmoothnessMm = 20.0; ///< Gaussian smoothing of the random displacement (its spatial scale)
-  double biasAmplitude = 0.2;      ///< multiplicative field within [1 - a, 1 + a] over the head
-  double minNoise = 0.02;          ///< Rician noise sigma drawn in [minNoise, maxNoise] x the brightest tissue
+  double biasAmplitude = 0.2;        ///< multiplicative field within [1 - a, 1 + a] over the head
+  double minNoise = 0.02;            ///< Rician noise sigma drawn in [minNoise, maxNoise] x the brightest tissue
   double maxNoise = 0.04;
   /// Grid of the generated image. Default: 1 mm, 192 x 228 x 192, stored as NIfTI usually is (RAS axes),
   /// centred on where the atlas centre lands.
@@ -35,10 +35,10 @@ struct HeadOptions {
 
 /// \brief A generated head and its ground truth.
 struct GeneratedHead {
-  ImageF image;                                ///< the head on its native grid
-  Mask brainMask;                              ///< ch2bet > 0 deformed exactly like the head (native grid)
-  preprocess::AtlasTransform trueTransform;    ///< atlas point -> native point, as a registration should find
-  double noiseSigma = 0.0;                     ///< Rician sigma in image units
+  ImageF image;                                 ///< the head on its native grid
+  Mask brainMask;                               ///< ch2bet > 0 deformed exactly like the head (native grid)
+  preprocess::AtlasTransform trueTransform;     ///< atlas point -> native point, as a registration should find
+  double noiseSigma = 0.0;                      ///< Rician sigma in image units
   Vec3 rotationDeg{}, translationMm{}, scale{}; ///< the drawn affine parameters
 };
 
