@@ -7,6 +7,7 @@
 // Prints one line per measurement: slices/s, achieved GFLOP/s (2 FLOP per multiply-add of the convolutions)
 // and the ratio to the measured matmul GFLOP/s of the same device in the same run.
 #include "CceVaeImpl.h"
+#include "CudaAutocast.h"
 #include "TrainingOps.h"
 
 #include "strega/core/ProgressScope.h"
@@ -15,7 +16,6 @@
 #include "strega/model/Training.h"
 #include "strega/model/TrainingSet.h"
 
-#include <ATen/autocast_mode.h>
 #include <c10/core/InferenceMode.h>
 
 #include <chrono>
@@ -71,20 +71,6 @@ double matmulGflops(const torch::Device& d, at::ScalarType dtype, double seconds
   return 2.0 * n * n * n / t / 1e9;
 }
 
-struct AutocastGuard {
-  bool on;
-  AutocastGuard(bool enable, at::ScalarType t) : on(enable) {
-    if (!on) return;
-    at::autocast::set_autocast_gpu_dtype(t);
-    at::autocast::set_enabled(true);
-  }
-  ~AutocastGuard() {
-    if (!on) return;
-    at::autocast::set_enabled(false);
-    at::autocast::clear_cache();
-  }
-};
-
 /// Steps per second of the training step train() runs (augmentation, boxes, forward of x and x~, loss, backward,
 /// Adam), timed over `steps` steps after one warm-up step.
 double trainingStepsPerSecond(const ModelConfig& config, const torch::Device& device, Precision precision, int batch,
@@ -106,7 +92,7 @@ double trainingStepsPerSecond(const ModelConfig& config, const torch::Device& de
     auto eps = torch::randn({2 * batch, config.latentDim}).to(device);
     torch::Tensor mu, logSigma, rec;
     {
-      AutocastGuard ac(autocast, type);
+      CudaAutocast ac(autocast, type);
       std::tie(mu, logSigma) = net->encode(torch::cat(std::vector<torch::Tensor>{x, xt}));
       rec = net->decode(mu + logSigma.exp() * eps.to(mu.scalar_type()));
     }
@@ -199,8 +185,8 @@ int main(int argc, char** argv) {
           torch::Tensor y;
           const double t = timeIt(
             [&] {
-              AutocastGuard ac(precision != Precision::Float32,
-                               precision == Precision::Float16 ? at::kHalf : at::kBFloat16);
+              CudaAutocast ac(precision != Precision::Float32,
+                              precision == Precision::Float16 ? at::kHalf : at::kBFloat16);
               auto [mu, logSigma] = net->encode(x);
               y = net->decode(mu);
             },

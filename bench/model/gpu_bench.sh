@@ -44,6 +44,7 @@ fi
 
 # TorchConfig.cmake of a CUDA build looks for the CUDA toolkit (nvcc); pip-only machines often lack it. Then
 # fall back to locating LibTorch by hand (headers and libs inside the torch package).
+mkdir -p "$(dirname "$BUILD")"
 if ! "${CONFIGURE[@]}" "${COMMON[@]}" > "$BUILD.configure.log" 2>&1; then
   echo "TorchConfig.cmake failed (see $BUILD.configure.log); retrying with STREGA_TORCH_MANUAL=ON"
   rm -rf "$BUILD"

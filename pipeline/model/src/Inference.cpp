@@ -5,7 +5,7 @@
 #include "strega/model/AxialSlicer.h"
 #include "strega/model/Inference.h"
 
-#include <ATen/autocast_mode.h>
+#include "CudaAutocast.h"
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
@@ -13,32 +13,7 @@
 #include <cmath>
 
 namespace strega::model {
-namespace {
-
-/// Enables CUDA autocast for its lifetime (no-op for fp32 or the CPU).
-class AutocastScope {
-public:
-  AutocastScope(const torch::Device& device, Precision precision)
-    : m_active(device.is_cuda() && precision != Precision::Float32) {
-    if (!m_active) return;
-    m_previous = at::autocast::is_enabled();
-    at::autocast::set_autocast_gpu_dtype(precision == Precision::Float16 ? at::kHalf : at::kBFloat16);
-    at::autocast::set_enabled(true);
-  }
-  ~AutocastScope() {
-    if (!m_active) return;
-    at::autocast::set_enabled(m_previous);
-    at::autocast::clear_cache();
-  }
-  AutocastScope(const AutocastScope&) = delete;
-  AutocastScope& operator=(const AutocastScope&) = delete;
-
-private:
-  bool m_active;
-  bool m_previous = false;
-};
-
-} // namespace
+namespace {} // namespace
 
 Precision parsePrecision(const std::string& text) {
   if (text == "fp32" || text == "float32") return Precision::Float32;
@@ -107,7 +82,8 @@ Reconstruction reconstructVolume(CceVae& model, const ImageF& input, const Infer
     torch::Tensor output;
     try {
       c10::InferenceMode inference;
-      AutocastScope autocast(impl.device, options.precision);
+      CudaAutocast autocast(impl.device.is_cuda() && options.precision != Precision::Float32,
+                            options.precision == Precision::Float16 ? at::kHalf : at::kBFloat16);
       auto x = detail::slicesToTensor(buffer, static_cast<int>(n), S).to(impl.device);
       auto [mu, logSigma] = impl.net->encode(x);
       if (options.samples <= 0) {

@@ -1,14 +1,13 @@
 // Training: augmentation, context-encoding boxes, the ceVAE loss, Adam, validation, checkpoints and resume.
 #include "CceVaeImpl.h"
 #include "CheckpointImpl.h"
+#include "CudaAutocast.h"
 #include "TrainingOps.h"
 
 #include "strega/core/Error.h"
 #include "strega/model/Checkpoint.h"
 #include "strega/model/Inference.h"
 #include "strega/model/Training.h"
-
-#include <ATen/autocast_mode.h>
 
 #include <algorithm>
 #include <chrono>
@@ -248,26 +247,6 @@ std::string formatDuration(double seconds) {
   return buf;
 }
 
-/// Enables CUDA autocast for its lifetime (no-op unless active).
-class TrainAutocast {
-public:
-  TrainAutocast(bool active, at::ScalarType dtype) : m_active(active) {
-    if (!m_active) return;
-    at::autocast::set_autocast_gpu_dtype(dtype);
-    at::autocast::set_enabled(true);
-  }
-  ~TrainAutocast() {
-    if (!m_active) return;
-    at::autocast::set_enabled(false);
-    at::autocast::clear_cache();
-  }
-  TrainAutocast(const TrainAutocast&) = delete;
-  TrainAutocast& operator=(const TrainAutocast&) = delete;
-
-private:
-  bool m_active;
-};
-
 /// Slices `indices` of the set as a CPU tensor [n,1,S,S].
 torch::Tensor gatherSlices(const TrainingSet& data, const std::vector<std::size_t>& indices) {
   const int S = data.config().inputSize;
@@ -288,7 +267,7 @@ detail::LossTerms forwardLoss(detail::Net& net, const torch::Tensor& x, const to
   const auto B = x.size(0);
   torch::Tensor mu, logSigma, reconstruction;
   {
-    TrainAutocast guard(autocast, dtype);
+    CudaAutocast guard(autocast, dtype);
     auto both = torch::cat({x, xt}, 0);
     std::tie(mu, logSigma) = net->encode(both);
     auto z = mu + logSigma.exp() * eps.to(mu.scalar_type());
