@@ -40,5 +40,7 @@ void registerConvert(CLI::App& app, Context& context, int& exitCode);
 void registerModel(CLI::App& app, Context& context, int& exitCode);
 void registerTrain(CLI::App& app, Context& context, int& exitCode);
 void registerPreprocess(CLI::App& app, Context& context, int& exitCode);
+void registerRun(CLI::App& app, Context& context, int& exitCode);
+void registerBatch(CLI::App& app, Context& context, int& exitCode);
 
 } // namespace strega::cli

@@ -33,6 +33,8 @@ int main(int argc, char** argv) {
   registerModel(app, context, exitCode);
   registerTrain(app, context, exitCode);
   registerPreprocess(app, context, exitCode);
+  registerRun(app, context, exitCode);
+  registerBatch(app, context, exitCode);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,113 @@
+#pragma once
+/// \file
+/// \brief runCase(): the whole StRegA pipeline for one case (load, pre-process, cceVAE, residual, post-process,
+/// map back), and writeCaseOutputs(): the output folder that the CLI, batch and the GUI share.
+
+#include "strega/core/LabelMap.h"
+#include "strega/core/ProgressScope.h"
+#include "strega/core/Volume.h"
+#include "strega/model/Inference.h"
+#include "strega/pipeline/CaseInput.h"
+#include "strega/postprocess/Finding.h"
+#include "strega/postprocess/Postprocess.h"
+#include "strega/postprocess/Residual.h"
+#include "strega/preprocess/Preprocess.h"
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace strega::model {
+class CceVae;
+}
+
+namespace strega::pipeline {
+
+/// \brief Everything that decides a case's result. Serialised into report.json (and read from `--config`), so
+/// that a batch can tell whether earlier outputs were made with the same settings.
+struct RunOptions {
+  std::string seriesUid;               ///< DICOM folder with several series: the one to take
+  std::string modality;                ///< BraTS case folder: the modality to take ("" = t2, flair, t1, t1ce)
+  std::filesystem::path modelPath;     ///< empty: defaultModelPath()
+  preprocess::PreprocessOptions preprocess;
+  model::InferenceOptions inference;
+  postprocess::ResidualOptions residual;
+  postprocess::PostprocessOptions postprocess;
+  bool htmlReport = true;              ///< write report.html
+  bool dicomSeg = true;                ///< write seg.dcm when the input is a DICOM series
+};
+
+/// The settings as JSON text (every field, also defaults; the model as its path and content fingerprint).
+std::string runOptionsToJson(const RunOptions& options);
+/// Apply the keys of a JSON object (the layout of runOptionsToJson; unknown keys are an error so that typos do
+/// not go unnoticed) onto `options`. Throws Error(InvalidArgument) with the offending key.
+void applyRunOptionsJson(const std::string& jsonText, RunOptions& options);
+
+/// Fingerprint of the options that decide a case's result (device, threads and output switches excluded): the
+/// `config_fingerprint` of report.json.
+std::string configFingerprint(const RunOptions& options);
+/// Content fingerprint of a model file (computed once per path, size and modification time).
+std::string modelFileFingerprint(const std::filesystem::path& path);
+
+/// The shipped default model: $STREGA_MODEL when set, else resources/models/strega-compact-colin27.pt installed
+/// beside the executable (../share/strega/models/) or in the source tree. Throws Error(Model) when none exists.
+std::filesystem::path defaultModelPath();
+
+/// \brief Wall time of one stage of a case.
+struct CaseStageTiming {
+  std::string stage;
+  double seconds = 0.0;
+};
+
+/// \brief The result of one case. Native = the input's own grid (LPS, mm); working = the atlas grid when
+/// registered, else the input grid.
+struct CaseResult {
+  CaseInput input;
+  std::string inputFingerprint;    ///< fingerprintPath(input.image)
+  std::string inputFormat;         ///< "NIfTI", "DICOM", ...
+  std::string optionsJson;         ///< runOptionsToJson() of the options used
+  std::string modelPath, modelFingerprint;
+  std::string device;              ///< where the model ran ("cpu", "cuda:0")
+
+  ImageF nativeImage;              ///< the input volume as loaded
+  Mask mask;                       ///< final anomaly mask, native grid
+  ImageF residual;                 ///< anomaly score (gated residual), native grid
+  Mask brainMask;                  ///< native grid
+  LabelMap tissue;                 ///< 0 background, 1 CSF, 2 GM, 3 WM; native grid
+  double threshold = 0.0;          ///< Otsu (or fixed) threshold on the score
+  std::vector<postprocess::Finding> findings; ///< on the native grid, regions named in atlas space
+
+  bool registered = false;
+  bool skullStrippedInput = false;
+  std::string contrast;            ///< "T1" / "T2"
+  double brainVolumeMl = 0.0;
+  std::vector<CaseStageTiming> timings;
+  double totalSeconds = 0.0;
+  std::vector<std::string> warnings;
+
+  /// The DICOM source of a DICOM-series input, for seg.dcm (opaque to callers).
+  std::shared_ptr<const void> dicomReference;
+};
+
+/// Run the pipeline on `input` with `model` (loaded once per process by the caller; see loadModel()).
+/// Errors: Error (InvalidInput, Unsupported, Model, Io) with a user message; cancellation throws Cancelled.
+/// Nothing is written here.
+CaseResult runCase(const CaseInput& input, model::CceVae& model, const RunOptions& options,
+                   ProgressScope& progress);
+
+/// Write a case's outputs into `outdir` (created when missing): tissue.nii.gz, brain_mask.nii.gz,
+/// residual.nii.gz, report.json, report.html, seg.dcm (DICOM input), and mask.nii.gz LAST. Every file is written
+/// atomically, and a stale mask.nii.gz is removed first, so that the contract holds: mask.nii.gz exists (with the
+/// input's geometry) only after a complete, successful case.
+void writeCaseOutputs(const CaseResult& result, const std::filesystem::path& outdir, const RunOptions& options,
+                      ProgressScope* progress = nullptr);
+
+/// Remove `outdir`/mask.nii.gz if present (used before running a case so that a failure leaves no mask).
+void removeStaleMask(const std::filesystem::path& outdir);
+
+/// report.json of a case (also what batch summaries and the GUI read).
+std::string caseReportJson(const CaseResult& result);
+
+} // namespace strega::pipeline

@@ -1,0 +1,470 @@
+#include "strega/pipeline/CaseRunner.h"
+
+#include "strega/core/AtomicOutput.h"
+#include "strega/core/Error.h"
+#include "strega/core/Version.h"
+#include "strega/io/ImageReader.h"
+#include "strega/io/ImageWriter.h"
+#include "strega/model/CceVae.h"
+#include "strega/pipeline/AtlasRegions.h"
+#include "strega/postprocess/Threshold.h"
+#include "strega/preprocess/Resample.h"
+#include "strega/preprocess/TissueSegmentation.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <mutex>
+#include <unistd.h>
+
+#ifndef STREGA_SOURCE_RESOURCES_DIR
+#define STREGA_SOURCE_RESOURCES_DIR ""
+#endif
+
+namespace strega::pipeline {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kDefaultModelFile = "strega-compact-colin27.pt";
+
+/// Times one stage into `timings` (RAII), so that every early exit still leaves a consistent record.
+class StageClock {
+public:
+  StageClock(std::vector<CaseStageTiming>& timings, std::string stage)
+    : m_timings(timings), m_stage(std::move(stage)), m_start(std::chrono::steady_clock::now()) {}
+  ~StageClock() {
+    m_timings.push_back(
+      {m_stage, std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count()});
+  }
+  StageClock(const StageClock&) = delete;
+  StageClock& operator=(const StageClock&) = delete;
+
+private:
+  std::vector<CaseStageTiming>& m_timings;
+  std::string m_stage;
+  std::chrono::steady_clock::time_point m_start;
+};
+
+const char* contrastName(preprocess::Contrast c) {
+  switch (c) {
+  case preprocess::Contrast::T1: return "t1";
+  case preprocess::Contrast::T2: return "t2";
+  case preprocess::Contrast::Auto: return "auto";
+  }
+  return "auto";
+}
+
+preprocess::Contrast parseContrast(const std::string& s) {
+  if (s == "t1" || s == "T1") return preprocess::Contrast::T1;
+  if (s == "t2" || s == "T2") return preprocess::Contrast::T2;
+  if (s == "auto") return preprocess::Contrast::Auto;
+  throw Error(ErrorKind::InvalidArgument, "contrast must be auto, t1 or t2 (got '" + s + "')");
+}
+
+const char* registrationName(preprocess::RegistrationMode m) {
+  switch (m) {
+  case preprocess::RegistrationMode::Auto: return "auto";
+  case preprocess::RegistrationMode::Register: return "register";
+  case preprocess::RegistrationMode::Skip: return "skip";
+  }
+  return "auto";
+}
+
+preprocess::RegistrationMode parseRegistration(const std::string& s) {
+  if (s == "auto") return preprocess::RegistrationMode::Auto;
+  if (s == "register") return preprocess::RegistrationMode::Register;
+  if (s == "skip") return preprocess::RegistrationMode::Skip;
+  throw Error(ErrorKind::InvalidArgument, "registration must be auto, register or skip (got '" + s + "')");
+}
+
+json optionsJson(const RunOptions& o) {
+  json j;
+  j["series_uid"] = o.seriesUid;
+  j["modality"] = o.modality;
+  j["model"] = o.modelPath.string();
+  j["preprocess"] = {{"registration", registrationName(o.preprocess.registrationMode)},
+                     {"deformable", o.preprocess.registration.deformable},
+                     {"refine_brain_mask", o.preprocess.brainExtraction.refine},
+                     {"n4", o.preprocess.n4.enabled},
+                     {"n4_shrink", o.preprocess.n4.shrinkFactor},
+                     {"contrast", contrastName(o.preprocess.tissue.contrast)},
+                     {"mrf_beta", o.preprocess.tissue.mrfBeta},
+                     {"partial_volume", o.preprocess.tissue.partialVolume}};
+  j["inference"] = {{"device", o.inference.device},
+                    {"batch_size", o.inference.batchSize},
+                    {"samples", o.inference.samples},
+                    {"seed", o.inference.seed},
+                    {"threads", o.inference.threads},
+                    {"precision", model::toString(o.inference.precision)}};
+  j["residual"] = {{"positive_only", o.residual.positiveOnly}, {"saturate_above", o.residual.saturateAbove}};
+  j["postprocess"] = {{"threshold", o.postprocess.fixedThreshold ? json(*o.postprocess.fixedThreshold) : json()},
+                      {"otsu_inside_brain", o.postprocess.otsuInsideBrain},
+                      {"otsu_bins", o.postprocess.otsuBins},
+                      {"min_area_mm2", o.postprocess.minAreaMm2}};
+  j["outputs"] = {{"html_report", o.htmlReport}, {"dicom_seg", o.dicomSeg}};
+  return j;
+}
+
+/// Keys that change what a case produces: the fingerprint of a batch's "same config" test. Device, threads,
+/// batch size and the output switches do not change the mask and are left out (their results are equal).
+json resultDefiningJson(const RunOptions& o) {
+  json j = optionsJson(o);
+  j["inference"].erase("device");
+  j["inference"].erase("threads");
+  j["inference"].erase("batch_size");
+  j.erase("outputs");
+  j.erase("model"); // compared by content (model fingerprint), not by how its path was spelled
+  return j;
+}
+
+template <typename T>
+void take(const json& obj, const char* key, T& value, const std::string& where) {
+  if (!obj.contains(key)) return;
+  try {
+    value = obj.at(key).get<T>();
+  } catch (const json::exception&) {
+    throw Error(ErrorKind::InvalidArgument, "config: '" + where + key + "' has the wrong type");
+  }
+}
+
+void checkKeys(const json& obj, const std::vector<std::string>& allowed, const std::string& where) {
+  if (!obj.is_object()) throw Error(ErrorKind::InvalidArgument, "config: '" + where + "' must be an object");
+  for (const auto& [key, value] : obj.items())
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end())
+      throw Error(ErrorKind::InvalidArgument, "config: unknown key '" + where + key + "'");
+}
+
+fs::path executableDir() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path() : exe.parent_path();
+}
+
+/// Resolve the model path once per path and keep its fingerprint (hashing 14 MB per case would add up in batch).
+std::string modelFingerprint(const fs::path& path) {
+  static std::mutex mutex;
+  static std::map<std::string, std::string> cache;
+  std::lock_guard lock(mutex);
+  std::error_code ec;
+  const std::string key = fs::absolute(path, ec).string() + "|" +
+                          std::to_string(fs::file_size(path, ec)) + "|" +
+                          std::to_string(fs::last_write_time(path, ec).time_since_epoch().count());
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  return cache[key] = fingerprintPath(path);
+}
+
+json geometryJson(const ImageGeometry& g) {
+  json direction = json::array();
+  for (int r = 0; r < 3; ++r)
+    direction.push_back({g.direction[r * 3], g.direction[r * 3 + 1], g.direction[r * 3 + 2]});
+  return {{"size", {g.size[0], g.size[1], g.size[2]}},
+          {"spacing_mm", {g.spacingMm[0], g.spacingMm[1], g.spacingMm[2]}},
+          {"origin_mm_lps", {g.originMm[0], g.originMm[1], g.originMm[2]}},
+          {"direction", direction},
+          {"orientation", g.orientationCode()}};
+}
+
+/// Shared, lazily loaded atlas labels (HarvardOxford/JHU/AAL) for naming findings; null when unavailable.
+const AtlasRegions* sharedRegions() {
+  static std::once_flag once;
+  static std::unique_ptr<AtlasRegions> regions;
+  std::call_once(once, [] {
+    try {
+      regions = std::make_unique<AtlasRegions>();
+    } catch (const Error&) {
+      regions.reset();
+    }
+  });
+  return regions.get();
+}
+
+} // namespace
+
+std::string runOptionsToJson(const RunOptions& options) { return optionsJson(options).dump(2); }
+
+std::string configFingerprint(const RunOptions& options) {
+  const std::string text = resultDefiningJson(options).dump();
+  return toHex64(fnv1a64(text.data(), text.size(), fnvOffsetBasis()));
+}
+
+std::string modelFileFingerprint(const fs::path& path) { return modelFingerprint(path); }
+
+void applyRunOptionsJson(const std::string& text, RunOptions& o) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::exception& e) {
+    throw Error(ErrorKind::InvalidArgument, "config is not valid JSON", e.what());
+  }
+  checkKeys(j, {"series_uid", "modality", "model", "preprocess", "inference", "residual", "postprocess", "outputs"},
+            "");
+  take(j, "series_uid", o.seriesUid, "");
+  take(j, "modality", o.modality, "");
+  if (j.contains("model")) {
+    std::string m;
+    take(j, "model", m, "");
+    o.modelPath = m;
+  }
+  if (j.contains("preprocess")) {
+    const json& p = j["preprocess"];
+    checkKeys(p, {"registration", "deformable", "refine_brain_mask", "n4", "n4_shrink", "contrast", "mrf_beta",
+                  "partial_volume"},
+              "preprocess.");
+    std::string s;
+    if (p.contains("registration")) {
+      take(p, "registration", s, "preprocess.");
+      o.preprocess.registrationMode = parseRegistration(s);
+    }
+    if (p.contains("contrast")) {
+      take(p, "contrast", s, "preprocess.");
+      o.preprocess.tissue.contrast = parseContrast(s);
+    }
+    take(p, "deformable", o.preprocess.registration.deformable, "preprocess.");
+    take(p, "refine_brain_mask", o.preprocess.brainExtraction.refine, "preprocess.");
+    take(p, "n4", o.preprocess.n4.enabled, "preprocess.");
+    take(p, "n4_shrink", o.preprocess.n4.shrinkFactor, "preprocess.");
+    take(p, "mrf_beta", o.preprocess.tissue.mrfBeta, "preprocess.");
+    take(p, "partial_volume", o.preprocess.tissue.partialVolume, "preprocess.");
+  }
+  if (j.contains("inference")) {
+    const json& p = j["inference"];
+    checkKeys(p, {"device", "batch_size", "samples", "seed", "threads", "precision"}, "inference.");
+    take(p, "device", o.inference.device, "inference.");
+    take(p, "batch_size", o.inference.batchSize, "inference.");
+    take(p, "samples", o.inference.samples, "inference.");
+    take(p, "seed", o.inference.seed, "inference.");
+    take(p, "threads", o.inference.threads, "inference.");
+    if (p.contains("precision")) {
+      std::string s;
+      take(p, "precision", s, "inference.");
+      o.inference.precision = model::parsePrecision(s);
+    }
+  }
+  if (j.contains("residual")) {
+    const json& p = j["residual"];
+    checkKeys(p, {"positive_only", "saturate_above"}, "residual.");
+    take(p, "positive_only", o.residual.positiveOnly, "residual.");
+    take(p, "saturate_above", o.residual.saturateAbove, "residual.");
+  }
+  if (j.contains("postprocess")) {
+    const json& p = j["postprocess"];
+    checkKeys(p, {"threshold", "otsu_inside_brain", "otsu_bins", "min_area_mm2"}, "postprocess.");
+    if (p.contains("threshold")) {
+      if (p["threshold"].is_null())
+        o.postprocess.fixedThreshold.reset();
+      else {
+        double t = 0.0;
+        take(p, "threshold", t, "postprocess.");
+        o.postprocess.fixedThreshold = t;
+      }
+    }
+    take(p, "otsu_inside_brain", o.postprocess.otsuInsideBrain, "postprocess.");
+    take(p, "otsu_bins", o.postprocess.otsuBins, "postprocess.");
+    take(p, "min_area_mm2", o.postprocess.minAreaMm2, "postprocess.");
+  }
+  if (j.contains("outputs")) {
+    const json& p = j["outputs"];
+    checkKeys(p, {"html_report", "dicom_seg"}, "outputs.");
+    take(p, "html_report", o.htmlReport, "outputs.");
+    take(p, "dicom_seg", o.dicomSeg, "outputs.");
+  }
+}
+
+fs::path defaultModelPath() {
+  std::vector<fs::path> candidates;
+  if (const char* env = std::getenv("STREGA_MODEL"); env && *env) candidates.emplace_back(env);
+  const fs::path exeDir = executableDir();
+  if (!exeDir.empty()) candidates.push_back(exeDir.parent_path() / "share" / "strega" / "models" / kDefaultModelFile);
+  if (*STREGA_SOURCE_RESOURCES_DIR)
+    candidates.push_back(fs::path(STREGA_SOURCE_RESOURCES_DIR) / "models" / kDefaultModelFile);
+  std::error_code ec;
+  for (const auto& c : candidates)
+    if (fs::is_regular_file(c, ec)) return c;
+  throw Error(ErrorKind::Model,
+              "no model found: set --model or STREGA_MODEL (the default model " + std::string(kDefaultModelFile) +
+                " is installed with strega in share/strega/models)");
+}
+
+CaseResult runCase(const CaseInput& input, model::CceVae& cceVae, const RunOptions& options, ProgressScope& progress) {
+  const auto started = std::chrono::steady_clock::now();
+  CaseResult r;
+  r.input = input;
+  r.optionsJson = resultDefiningJson(options).dump();
+  if (!options.modelPath.empty()) {
+    r.modelPath = options.modelPath.string();
+    r.modelFingerprint = modelFingerprint(options.modelPath);
+  }
+  if (input.kind == CaseKind::BratsCase && input.image.empty())
+    throw Error(ErrorKind::InvalidInput, "BraTS case " + input.id + " holds none of the modalities t2, flair, t1, t1ce");
+
+  io::LoadedImage loaded;
+  {
+    StageClock clock(r.timings, "load");
+    ProgressScope stage(progress, "load", 0.0, 0.04);
+    r.inputFingerprint = fingerprintPath(input.image);
+    io::ReadOptions read;
+    read.seriesUid = options.seriesUid;
+    loaded = io::readImage(input.image, read, &stage);
+    r.inputFormat = loaded.info.format;
+    for (const auto& w : loaded.info.warnings) r.warnings.push_back("input: " + w);
+  }
+
+  preprocess::PreprocessResult pre;
+  {
+    StageClock clock(r.timings, "preprocess");
+    ProgressScope stage(progress, "preprocess", 0.04, 0.70);
+    pre = preprocess::preprocess(loaded.image, options.preprocess, stage);
+    for (const auto& w : pre.warnings) r.warnings.push_back(w);
+    for (const auto& t : pre.timings) r.timings.push_back({"preprocess/" + t.stage, t.seconds});
+  }
+
+  const ImageF modelInput = preprocess::tissueToModelInput(pre.tissue.labels);
+  model::Reconstruction reconstruction;
+  {
+    StageClock clock(r.timings, "model");
+    ProgressScope stage(progress, "model", 0.70, 0.88);
+    reconstruction = model::reconstructVolume(cceVae, modelInput, options.inference, &stage);
+    r.device = reconstruction.device;
+  }
+
+  postprocess::PostprocessResult post;
+  ImageF workingScore;
+  {
+    StageClock clock(r.timings, "postprocess");
+    ProgressScope stage(progress, "postprocess", 0.88, 0.94);
+    workingScore = postprocess::residualMap(modelInput, reconstruction.image, options.residual);
+    post = postprocess::postprocess(workingScore, pre.workingBrainMask, options.postprocess, &stage);
+    r.threshold = post.threshold;
+  }
+
+  {
+    StageClock clock(r.timings, "map to input grid");
+    ProgressScope stage(progress, "map back", 0.94, 1.0);
+    const ImageGeometry& native = pre.nativeGeometry;
+    if (pre.registered) {
+      r.mask = preprocess::mapMaskToNative(post.mask, pre.transform, native);
+      r.residual =
+        preprocess::mapToNative(workingScore, pre.transform, native, preprocess::Interpolation::Linear, 0.0f);
+    } else {
+      r.mask = post.mask;
+      r.residual = workingScore;
+    }
+    stage.update(0.5);
+    // The score outside the brain is not evidence of anything: keep the map readable as an overlay.
+    r.brainMask = pre.nativeBrainMask;
+    for (std::size_t n = 0; n < r.residual.voxelCount(); ++n)
+      if (!r.brainMask[n]) r.residual[n] = 0.0f;
+    postprocess::applyGate(r.mask, r.brainMask);
+    r.tissue = pre.nativeTissue;
+
+    LabelMap components;
+    r.findings = postprocess::findComponents(r.mask, r.residual, &components);
+    // Regions: the findings' voxels taken into atlas space, where the HarvardOxford/JHU/AAL labels live. Without
+    // registration the working grid is the input's own (BraTS/SRI24), which is close to, but not, MNI space.
+    if (const AtlasRegions* regions = sharedRegions(); regions && !r.findings.empty()) {
+      const LabelMap inAtlas =
+        pre.registered ? LabelMap(preprocess::resampleMaskToAtlas(components, pre.transform, pre.workingGeometry))
+                       : components;
+      for (auto& f : r.findings) {
+        if (f.id > 255) break;
+        f.region = regions->dominantRegion(inAtlas, static_cast<std::uint8_t>(f.id));
+      }
+      if (!pre.registered)
+        r.warnings.push_back("regions named in the input's own space (not registered to MNI): approximate");
+    }
+    stage.update(1.0);
+  }
+
+  r.nativeImage = std::move(loaded.image);
+  r.registered = pre.registered;
+  r.skullStrippedInput = pre.skullStrippedInput;
+  r.contrast = preprocess::toString(pre.contrast);
+  r.brainVolumeMl = pre.brainVolumeMl;
+  r.totalSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return r;
+}
+
+void removeStaleMask(const fs::path& outdir) {
+  std::error_code ec;
+  fs::remove(outdir / "mask.nii.gz", ec);
+  if (ec) throw Error(ErrorKind::Io, "cannot remove the earlier mask in " + outdir.string(), ec.message());
+}
+
+std::string caseReportJson(const CaseResult& r) {
+  json findings = json::array();
+  double totalMl = 0.0;
+  for (const auto& f : r.findings) {
+    totalMl += f.volumeMl;
+    findings.push_back({{"id", f.id},
+                        {"volume_ml", f.volumeMl},
+                        {"voxels", f.voxelCount},
+                        {"centroid_mm", {f.centroidMm[0], f.centroidMm[1], f.centroidMm[2]}},
+                        {"centroid_voxel", {f.centroidVoxel[0], f.centroidVoxel[1], f.centroidVoxel[2]}},
+                        {"bounding_box_voxel",
+                         {{"min", {f.boundingBoxMin[0], f.boundingBoxMin[1], f.boundingBoxMin[2]}},
+                          {"max", {f.boundingBoxMax[0], f.boundingBoxMax[1], f.boundingBoxMax[2]}}}},
+                        {"region", f.region},
+                        {"peak_score", f.peakScore},
+                        {"mean_score", f.meanScore}});
+  }
+  json timings = json::array();
+  for (const auto& t : r.timings) timings.push_back({{"stage", t.stage}, {"seconds", t.seconds}});
+  json report = {
+    {"tool", "strega"},
+    {"version", versionString()},
+    {"commit", gitCommit()},
+    {"case", r.input.id},
+    {"input",
+     {{"path", r.input.path.string()},
+      {"image", r.input.image.string()},
+      {"kind", toString(r.input.kind)},
+      {"modality", r.input.modality},
+      {"format", r.inputFormat},
+      {"fingerprint", r.inputFingerprint},
+      {"geometry", geometryJson(r.nativeImage.geometry())}}},
+    {"config", json::parse(r.optionsJson)},
+    {"config_fingerprint", toHex64(fnv1a64(r.optionsJson.data(), r.optionsJson.size(), fnvOffsetBasis()))},
+    {"model", {{"path", r.modelPath}, {"fingerprint", r.modelFingerprint}}},
+    {"device", r.device},
+    {"registered", r.registered},
+    {"skull_stripped_input", r.skullStrippedInput},
+    {"contrast", r.contrast},
+    {"brain_volume_ml", r.brainVolumeMl},
+    {"threshold", r.threshold},
+    {"findings", findings},
+    {"total_volume_ml", totalMl},
+    {"stage_timings", timings},
+    {"total_seconds", r.totalSeconds},
+    {"warnings", r.warnings},
+    {"files",
+     {{"mask.nii.gz", "anomaly mask (0/1), input grid"},
+      {"residual.nii.gz", "anomaly score (residual, inside the brain), input grid"},
+      {"brain_mask.nii.gz", "brain mask, input grid"},
+      {"tissue.nii.gz", "tissue labels 0 background, 1 CSF, 2 GM, 3 WM, input grid"}}}};
+  return report.dump(2) + "\n";
+}
+
+void writeCaseOutputs(const CaseResult& r, const fs::path& outdir, const RunOptions& options,
+                      ProgressScope* progress) {
+  std::error_code ec;
+  fs::create_directories(outdir, ec);
+  if (ec) throw Error(ErrorKind::Io, "cannot create the output folder " + outdir.string(), ec.message());
+  removeStaleMask(outdir);
+  io::writeMask(r.tissue, outdir / "tissue.nii.gz");
+  if (progress) progress->update(0.2);
+  io::writeMask(r.brainMask, outdir / "brain_mask.nii.gz");
+  io::writeImage(r.residual, outdir / "residual.nii.gz");
+  if (progress) progress->update(0.5);
+  (void)options;
+  writeFileAtomically(outdir / "report.json", caseReportJson(r));
+  if (progress) progress->update(0.9);
+  // Last: the mask is the sign that the case is complete (see the header).
+  io::writeMask(r.mask, outdir / "mask.nii.gz");
+  if (progress) progress->update(1.0);
+}
+
+} // namespace strega::pipeline
