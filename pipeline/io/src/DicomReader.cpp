@@ -137,6 +137,51 @@ std::vector<float> resampleAlongNormal(const std::vector<float>& acquired, std::
   return out;
 }
 
+/// What derived objects need to point back at the slices of `plan` at `timepoint`, or nothing when the loaded k
+/// slices are not the acquired ones (interpolated) or a slice has no position (see DicomSeriesReference).
+std::optional<DicomSeriesReference> seriesReference(const SeriesPlan& plan, const std::vector<DicomFileHeader>& headers,
+                                                    std::size_t timepoint) {
+  if (plan.resample || plan.frames.empty() || plan.frames.size() != plan.info.geometry.size[2]) return std::nullopt;
+  DicomSeriesReference reference;
+  for (const std::vector<FrameRef>& position : plan.frames) {
+    const FrameRef& ref = position.at(timepoint);
+    const DicomFileHeader& header = headers[ref.file];
+    const FrameGeometry& frame = header.frames[ref.frame];
+    if (!frame.positionMm || !frame.orientation) return std::nullopt;
+    DicomSliceSource slice;
+    slice.sopClassUid = header.sopClassUid;
+    slice.sopInstanceUid = header.sopInstanceUid;
+    // Referenced Frame Number is only meaningful (and only allowed) for multi-frame instances.
+    slice.frameNumber = header.enhanced || header.frames.size() > 1 ? static_cast<std::uint32_t>(ref.frame + 1) : 0;
+    slice.positionMm = *frame.positionMm;
+    reference.slices.push_back(std::move(slice));
+  }
+  const DicomFileHeader& first = headers[plan.frames.front().at(timepoint).file];
+  const auto value = [&](const char* keyword) {
+    const auto it = first.metadata.find(keyword);
+    return it == first.metadata.end() ? std::string() : it->second;
+  };
+  reference.patientName = value("PatientName");
+  reference.patientId = value("PatientID");
+  reference.patientBirthDate = value("PatientBirthDate");
+  reference.patientSex = value("PatientSex");
+  reference.studyInstanceUid = first.studyUid;
+  reference.studyDate = value("StudyDate");
+  reference.studyTime = value("StudyTime");
+  reference.studyId = value("StudyID");
+  reference.studyDescription = value("StudyDescription");
+  reference.accessionNumber = value("AccessionNumber");
+  reference.referringPhysicianName = value("ReferringPhysicianName");
+  reference.seriesInstanceUid = first.seriesUid;
+  reference.seriesNumber = value("SeriesNumber");
+  reference.modality = first.modality;
+  reference.frameOfReferenceUid = value("FrameOfReferenceUID");
+  reference.specificCharacterSet = value("SpecificCharacterSet");
+  reference.geometry = plan.info.geometry;
+  reference.sliceThicknessMm = first.frames[plan.frames.front().at(timepoint).frame].sliceThicknessMm;
+  return reference;
+}
+
 LoadedImage loadPlan(const SeriesPlan& plan, std::vector<DicomFileHeader>& headers, const ReadOptions& options,
                      ProgressScope* progress) {
   if (!plan.refusal.empty()) throw Error(plan.refusalKind, plan.refusal, plan.info.path);
@@ -195,6 +240,7 @@ LoadedImage loadPlan(const SeriesPlan& plan, std::vector<DicomFileHeader>& heade
     voxels = std::move(acquired);
   }
   result.image = ImageF(geometry, std::move(voxels));
+  result.dicomSeries = seriesReference(plan, headers, timepoint);
   report(progress, 1.0);
   return result;
 }

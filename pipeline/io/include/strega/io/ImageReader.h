@@ -4,6 +4,7 @@
 
 #include "strega/core/ProgressScope.h"
 #include "strega/core/Volume.h"
+#include "strega/io/DicomSeriesReference.h"
 #include "strega/io/ImageInfo.h"
 
 #include <filesystem>
@@ -26,6 +27,9 @@ struct ReadOptions {
 struct LoadedImage {
   ImageF image;
   ImageInfo info;
+  /// For a DICOM series loaded slice for slice: its source instances, for writeDicomSeg(). Empty for other
+  /// formats and for DICOM volumes whose slices were interpolated (see DicomSeriesReference).
+  std::optional<DicomSeriesReference> dicomSeries;
 };
 
 /// Everything loadable found at `path`: one entry for an image file; for a folder, every DICOM series found
