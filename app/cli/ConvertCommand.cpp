@@ -21,8 +21,9 @@ void registerConvert(CLI::App& app, Context& context, int& exitCode) {
   cmd->add_option("OUTPUT", args->output, "output file, e.g. out.nii.gz")->required();
   cmd->add_option("--series", args->series, "SeriesInstanceUID to convert when the folder holds several");
   cmd->add_option("--frame", args->frame, "frame (0-based) to take from a 4D input");
-  cmd->add_flag("!--float,--keep-type", args->keepType,
-                "store float32 voxels (default: keep the input's integer type when values fit)")
+  cmd
+    ->add_flag("!--float,--keep-type", args->keepType,
+               "store float32 voxels (default: keep the input's integer type when values fit)")
     ->default_val(true);
   cmd->callback([=, &context, &exitCode] {
     exitCode = runCommand([&] {
@@ -36,7 +37,8 @@ void registerConvert(CLI::App& app, Context& context, int& exitCode) {
         return io::readImage(args->input, options, &read);
       }();
       bar.finish();
-      for (const auto& w : loaded.info.warnings) std::cerr << "strega-cli: warning: " << w << "\n";
+      for (const auto& w : loaded.info.warnings)
+        std::cerr << "strega-cli: warning: " << w << "\n";
       const io::PixelType storedAs = args->keepType ? loaded.info.storedPixelType : io::PixelType::Float32;
       io::writeImage(loaded.image, args->output,
                      storedAs == io::PixelType::Unknown ? io::PixelType::Float32 : storedAs);

@@ -14,7 +14,8 @@ namespace {
 nlohmann::json toJson(const io::ImageInfo& info) {
   const auto& g = info.geometry;
   nlohmann::json direction = nlohmann::json::array();
-  for (int r = 0; r < 3; ++r) direction.push_back({g.direction[r * 3], g.direction[r * 3 + 1], g.direction[r * 3 + 2]});
+  for (int r = 0; r < 3; ++r)
+    direction.push_back({g.direction[r * 3], g.direction[r * 3 + 1], g.direction[r * 3 + 2]});
   return {{"path", info.path},
           {"format", info.format},
           {"size", {g.size[0], g.size[1], g.size[2]}},
@@ -52,7 +53,8 @@ void printText(const io::ImageInfo& info) {
     auto it = info.metadata.find(key);
     if (it != info.metadata.end() && !it->second.empty()) std::printf("  %-12s %s\n", key, it->second.c_str());
   }
-  for (const auto& w : info.warnings) std::printf("  warning      %s\n", w.c_str());
+  for (const auto& w : info.warnings)
+    std::printf("  warning      %s\n", w.c_str());
 }
 
 } // namespace
@@ -72,10 +74,12 @@ void registerInfo(CLI::App& app, Context& context, int& exitCode) {
       bar.finish();
       if (*json) {
         nlohmann::json array = nlohmann::json::array();
-        for (const auto& info : infos) array.push_back(toJson(info));
+        for (const auto& info : infos)
+          array.push_back(toJson(info));
         std::cout << array.dump(2) << "\n";
       } else {
-        for (const auto& info : infos) printText(info);
+        for (const auto& info : infos)
+          printText(info);
       }
     });
   });

@@ -1,4 +1,5 @@
 // strega-cli run: screen one case (NIfTI file, DICOM folder or BraTS case folder) and write its outputs.
+#include "CaseReport.h"
 #include "Commands.h"
 #include "RunArgs.h"
 #include "TerminalProgress.h"
@@ -39,11 +40,12 @@ void registerRun(CLI::App& app, Context& context, int& exitCode) {
       }();
       {
         ProgressScope stage(progress, "write", 0.92, 1.0);
-        pipeline::writeCaseOutputs(result, args->outdir, options, &stage);
+        pipeline::writeCaseOutputs(result, args->outdir, options, htmlReportWriter(options), &stage);
       }
       bar.finish();
       double totalMl = 0.0;
-      for (const auto& f : result.findings) totalMl += f.volumeMl;
+      for (const auto& f : result.findings)
+        totalMl += f.volumeMl;
       std::printf("%s: %zu finding%s, %.1f mL in total (threshold %.3f, %s, %.1f s)\n", input.id.c_str(),
                   result.findings.size(), result.findings.size() == 1 ? "" : "s", totalMl, result.threshold,
                   result.device.c_str(), result.totalSeconds);

@@ -26,7 +26,8 @@ void TerminalProgress::draw(double fraction, std::string_view stage, std::string
   const int filled = static_cast<int>(fraction * width + 0.5);
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
   char eta[32] = "";
-  if (fraction > 0.02 && fraction < 1.0) std::snprintf(eta, sizeof eta, " ETA %.0fs", elapsed / fraction * (1 - fraction));
+  if (fraction > 0.02 && fraction < 1.0)
+    std::snprintf(eta, sizeof eta, " ETA %.0fs", elapsed / fraction * (1 - fraction));
   std::string bar(filled, '#');
   bar.resize(width, '.');
   std::fprintf(stderr, "\r\033[K[%s] %3.0f%%%s %.*s %.*s", bar.c_str(), fraction * 100.0, eta, int(stage.size()),

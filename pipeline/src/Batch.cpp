@@ -77,7 +77,8 @@ public:
 private:
   void report(std::string_view stage) {
     double sum = static_cast<double>(m_done);
-    for (const auto& [slot, f] : m_inFlight) sum += f;
+    for (const auto& [slot, f] : m_inFlight)
+      sum += f;
     const double overall = std::max(m_last, sum / static_cast<double>(m_cases));
     m_last = overall;
     char message[64];
@@ -96,7 +97,8 @@ private:
 /// The per-case sink: forwards the case's fraction into the batch aggregate, warnings with the case's id.
 class CaseSink final : public ProgressSink {
 public:
-  CaseSink(BatchProgress& batch, std::size_t slot, std::string id) : m_batch(batch), m_slot(slot), m_id(std::move(id)) {}
+  CaseSink(BatchProgress& batch, std::size_t slot, std::string id)
+    : m_batch(batch), m_slot(slot), m_id(std::move(id)) {}
   void progress(double overallFraction, std::string_view stage, std::string_view) override {
     m_batch.caseFraction(m_slot, overallFraction, m_id + (stage.empty() ? "" : ": ") + std::string(stage));
   }
@@ -164,8 +166,8 @@ std::string number(double v, int decimals) {
 void publishCase(const fs::path& staging, const fs::path& target) {
   std::error_code ec;
   if (fs::exists(target, ec)) {
-    const fs::path old = target.parent_path() / ".partial" / (target.filename().string() + ".old-" +
-                                                              std::to_string(::getpid()));
+    const fs::path old =
+      target.parent_path() / ".partial" / (target.filename().string() + ".old-" + std::to_string(::getpid()));
     fs::remove_all(old, ec);
     fs::rename(target, old, ec);
     if (ec) throw Error(ErrorKind::Io, "cannot replace the earlier result in " + target.string(), ec.message());
@@ -190,8 +192,8 @@ std::string batchSummaryCsv(const BatchSummary& s) {
   for (const auto& r : s.rows) {
     out += csvField(r.id) + "," + toString(r.status) + "," + std::to_string(r.findings) + "," +
            number(r.totalVolumeMl, 3) + "," + number(r.largestFindingMl, 3) + "," + csvField(r.largestRegion) + "," +
-           number(r.threshold, 4) + "," + number(r.seconds, 2) + "," + csvField(r.device) + "," +
-           csvField(r.input) + "," + csvField(r.reason) + "\n";
+           number(r.threshold, 4) + "," + number(r.seconds, 2) + "," + csvField(r.device) + "," + csvField(r.input) +
+           "," + csvField(r.reason) + "\n";
   }
   return out;
 }
@@ -307,9 +309,10 @@ BatchSummary runBatch(const fs::path& inputFolder, const fs::path& outputFolder,
         CaseSink caseSink(aggregate, slot, input.id);
         ProgressScope scope(caseSink, "", cancel);
         CaseResult result = runCase(input, *net, runOptions, scope);
-        staging = outputFolder / ".partial" / (input.id + "." + std::to_string(::getpid()) + "." + std::to_string(slot));
+        staging =
+          outputFolder / ".partial" / (input.id + "." + std::to_string(::getpid()) + "." + std::to_string(slot));
         fs::remove_all(staging, ec);
-        writeCaseOutputs(result, staging, runOptions);
+        writeCaseOutputs(result, staging, runOptions, options.extraWriter);
         publishCase(staging, target);
         row.status = CaseStatus::Done;
         row.findings = result.findings.size();
@@ -356,9 +359,11 @@ BatchSummary runBatch(const fs::path& inputFolder, const fs::path& outputFolder,
   };
 
   std::vector<std::thread> threads;
-  for (int t = 1; t < jobs; ++t) threads.emplace_back(worker, static_cast<std::size_t>(t));
+  for (int t = 1; t < jobs; ++t)
+    threads.emplace_back(worker, static_cast<std::size_t>(t));
   worker(0);
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   if (fatal) std::rethrow_exception(fatal);
 
   summary.cancelled = cancel.isCancelled() || summary.count(CaseStatus::Cancelled) > 0;

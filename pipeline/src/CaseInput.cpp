@@ -50,12 +50,11 @@ bool isSegmentationStem(const std::string& stem) {
 
 /// BraTS modality names: the classic suffixes and the BraTS 2023 ones.
 const std::map<std::string, std::vector<std::string>>& modalitySuffixes() {
-  static const std::map<std::string, std::vector<std::string>> m{
-    {"t2", {"_t2", "-t2w", "_t2w", "-t2"}},
-    {"flair", {"_flair", "-t2f", "_t2f", "-flair"}},
-    {"t1", {"_t1", "-t1n", "_t1n", "-t1"}},
-    {"t1ce", {"_t1ce", "-t1c", "_t1c", "-t1ce"}},
-    {"seg", {"_seg", "-seg"}}};
+  static const std::map<std::string, std::vector<std::string>> m{{"t2", {"_t2", "-t2w", "_t2w", "-t2"}},
+                                                                 {"flair", {"_flair", "-t2f", "_t2f", "-flair"}},
+                                                                 {"t1", {"_t1", "-t1n", "_t1n", "-t1"}},
+                                                                 {"t1ce", {"_t1ce", "-t1c", "_t1c", "-t1ce"}},
+                                                                 {"seg", {"_seg", "-seg"}}};
   return m;
 }
 
@@ -118,15 +117,15 @@ void collectDicomFolders(const fs::path& folder, std::vector<fs::path>& out, int
   for (const auto& e : fs::directory_iterator(folder, ec))
     if (e.is_directory(ec) && e.path().filename().string().rfind('.', 0) != 0) children.push_back(e.path());
   std::sort(children.begin(), children.end());
-  for (const auto& c : children) collectDicomFolders(c, out, depth + 1);
+  for (const auto& c : children)
+    collectDicomFolders(c, out, depth + 1);
 }
 
 } // namespace
 
 CaseInput resolveCase(const fs::path& path, const std::string& modality) {
   std::error_code ec;
-  if (!fs::exists(path, ec))
-    throw Error(ErrorKind::InvalidInput, "input not found: " + path.string());
+  if (!fs::exists(path, ec)) throw Error(ErrorKind::InvalidInput, "input not found: " + path.string());
   CaseInput c;
   c.path = path;
   if (!fs::is_directory(path, ec)) {
@@ -167,8 +166,7 @@ CaseInput resolveCase(const fs::path& path, const std::string& modality) {
 
 std::vector<CaseInput> findCases(const fs::path& folder, const std::string& modality) {
   std::error_code ec;
-  if (!fs::is_directory(folder, ec))
-    throw Error(ErrorKind::InvalidInput, "not a folder: " + folder.string());
+  if (!fs::is_directory(folder, ec)) throw Error(ErrorKind::InvalidInput, "not a folder: " + folder.string());
   std::vector<CaseInput> cases;
   std::vector<fs::path> entries;
   for (const auto& e : fs::directory_iterator(folder, ec)) {

@@ -3,6 +3,7 @@
 #include "strega/core/AtomicOutput.h"
 #include "strega/core/Error.h"
 #include "strega/core/Version.h"
+#include "strega/io/DicomSegWriter.h"
 #include "strega/io/ImageReader.h"
 #include "strega/io/ImageWriter.h"
 #include "strega/model/CceVae.h"
@@ -36,8 +37,7 @@ public:
   StageClock(std::vector<CaseStageTiming>& timings, std::string stage)
     : m_timings(timings), m_stage(std::move(stage)), m_start(std::chrono::steady_clock::now()) {}
   ~StageClock() {
-    m_timings.push_back(
-      {m_stage, std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count()});
+    m_timings.push_back({m_stage, std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count()});
   }
   StageClock(const StageClock&) = delete;
   StageClock& operator=(const StageClock&) = delete;
@@ -93,12 +93,9 @@ json optionsJson(const RunOptions& o) {
                      {"contrast", contrastName(o.preprocess.tissue.contrast)},
                      {"mrf_beta", o.preprocess.tissue.mrfBeta},
                      {"partial_volume", o.preprocess.tissue.partialVolume}};
-  j["inference"] = {{"device", o.inference.device},
-                    {"batch_size", o.inference.batchSize},
-                    {"samples", o.inference.samples},
-                    {"seed", o.inference.seed},
-                    {"threads", o.inference.threads},
-                    {"precision", model::toString(o.inference.precision)}};
+  j["inference"] = {{"device", o.inference.device},   {"batch_size", o.inference.batchSize},
+                    {"samples", o.inference.samples}, {"seed", o.inference.seed},
+                    {"threads", o.inference.threads}, {"precision", model::toString(o.inference.precision)}};
   j["residual"] = {{"positive_only", o.residual.positiveOnly}, {"saturate_above", o.residual.saturateAbove}};
   j["postprocess"] = {{"threshold", o.postprocess.fixedThreshold ? json(*o.postprocess.fixedThreshold) : json()},
                       {"otsu_inside_brain", o.postprocess.otsuInsideBrain},
@@ -120,8 +117,7 @@ json resultDefiningJson(const RunOptions& o) {
   return j;
 }
 
-template <typename T>
-void take(const json& obj, const char* key, T& value, const std::string& where) {
+template <typename T> void take(const json& obj, const char* key, T& value, const std::string& where) {
   if (!obj.contains(key)) return;
   try {
     value = obj.at(key).get<T>();
@@ -149,8 +145,7 @@ std::string modelFingerprint(const fs::path& path) {
   static std::map<std::string, std::string> cache;
   std::lock_guard lock(mutex);
   std::error_code ec;
-  const std::string key = fs::absolute(path, ec).string() + "|" +
-                          std::to_string(fs::file_size(path, ec)) + "|" +
+  const std::string key = fs::absolute(path, ec).string() + "|" + std::to_string(fs::file_size(path, ec)) + "|" +
                           std::to_string(fs::last_write_time(path, ec).time_since_epoch().count());
   auto it = cache.find(key);
   if (it != cache.end()) return it->second;
@@ -211,9 +206,10 @@ void applyRunOptionsJson(const std::string& text, RunOptions& o) {
   }
   if (j.contains("preprocess")) {
     const json& p = j["preprocess"];
-    checkKeys(p, {"registration", "deformable", "refine_brain_mask", "n4", "n4_shrink", "contrast", "mrf_beta",
-                  "partial_volume"},
-              "preprocess.");
+    checkKeys(
+      p,
+      {"registration", "deformable", "refine_brain_mask", "n4", "n4_shrink", "contrast", "mrf_beta", "partial_volume"},
+      "preprocess.");
     std::string s;
     if (p.contains("registration")) {
       take(p, "registration", s, "preprocess.");
@@ -284,9 +280,8 @@ fs::path defaultModelPath() {
   std::error_code ec;
   for (const auto& c : candidates)
     if (fs::is_regular_file(c, ec)) return c;
-  throw Error(ErrorKind::Model,
-              "no model found: set --model or STREGA_MODEL (the default model " + std::string(kDefaultModelFile) +
-                " is installed with strega in share/strega/models)");
+  throw Error(ErrorKind::Model, "no model found: set --model or STREGA_MODEL (the default model " +
+                                  std::string(kDefaultModelFile) + " is installed with strega in share/strega/models)");
 }
 
 CaseResult runCase(const CaseInput& input, model::CceVae& cceVae, const RunOptions& options, ProgressScope& progress) {
@@ -299,7 +294,8 @@ CaseResult runCase(const CaseInput& input, model::CceVae& cceVae, const RunOptio
     r.modelFingerprint = modelFingerprint(options.modelPath);
   }
   if (input.kind == CaseKind::BratsCase && input.image.empty())
-    throw Error(ErrorKind::InvalidInput, "BraTS case " + input.id + " holds none of the modalities t2, flair, t1, t1ce");
+    throw Error(ErrorKind::InvalidInput,
+                "BraTS case " + input.id + " holds none of the modalities t2, flair, t1, t1ce");
 
   io::LoadedImage loaded;
   {
@@ -310,7 +306,9 @@ CaseResult runCase(const CaseInput& input, model::CceVae& cceVae, const RunOptio
     read.seriesUid = options.seriesUid;
     loaded = io::readImage(input.image, read, &stage);
     r.inputFormat = loaded.info.format;
-    for (const auto& w : loaded.info.warnings) r.warnings.push_back("input: " + w);
+    r.dicomSeries = loaded.dicomSeries;
+    for (const auto& w : loaded.info.warnings)
+      r.warnings.push_back("input: " + w);
   }
 
   preprocess::PreprocessResult pre;
@@ -318,8 +316,10 @@ CaseResult runCase(const CaseInput& input, model::CceVae& cceVae, const RunOptio
     StageClock clock(r.timings, "preprocess");
     ProgressScope stage(progress, "preprocess", 0.04, 0.70);
     pre = preprocess::preprocess(loaded.image, options.preprocess, stage);
-    for (const auto& w : pre.warnings) r.warnings.push_back(w);
-    for (const auto& t : pre.timings) r.timings.push_back({"preprocess/" + t.stage, t.seconds});
+    for (const auto& w : pre.warnings)
+      r.warnings.push_back(w);
+    for (const auto& t : pre.timings)
+      r.timings.push_back({"preprocess/" + t.stage, t.seconds});
   }
 
   const ImageF modelInput = preprocess::tissueToModelInput(pre.tissue.labels);
@@ -412,56 +412,68 @@ std::string caseReportJson(const CaseResult& r) {
                         {"mean_score", f.meanScore}});
   }
   json timings = json::array();
-  for (const auto& t : r.timings) timings.push_back({{"stage", t.stage}, {"seconds", t.seconds}});
-  json report = {
-    {"tool", "strega"},
-    {"version", versionString()},
-    {"commit", gitCommit()},
-    {"case", r.input.id},
-    {"input",
-     {{"path", r.input.path.string()},
-      {"image", r.input.image.string()},
-      {"kind", toString(r.input.kind)},
-      {"modality", r.input.modality},
-      {"format", r.inputFormat},
-      {"fingerprint", r.inputFingerprint},
-      {"geometry", geometryJson(r.nativeImage.geometry())}}},
-    {"config", json::parse(r.optionsJson)},
-    {"config_fingerprint", toHex64(fnv1a64(r.optionsJson.data(), r.optionsJson.size(), fnvOffsetBasis()))},
-    {"model", {{"path", r.modelPath}, {"fingerprint", r.modelFingerprint}}},
-    {"device", r.device},
-    {"registered", r.registered},
-    {"skull_stripped_input", r.skullStrippedInput},
-    {"contrast", r.contrast},
-    {"brain_volume_ml", r.brainVolumeMl},
-    {"threshold", r.threshold},
-    {"findings", findings},
-    {"total_volume_ml", totalMl},
-    {"stage_timings", timings},
-    {"total_seconds", r.totalSeconds},
-    {"warnings", r.warnings},
-    {"files",
-     {{"mask.nii.gz", "anomaly mask (0/1), input grid"},
-      {"residual.nii.gz", "anomaly score (residual, inside the brain), input grid"},
-      {"brain_mask.nii.gz", "brain mask, input grid"},
-      {"tissue.nii.gz", "tissue labels 0 background, 1 CSF, 2 GM, 3 WM, input grid"}}}};
+  for (const auto& t : r.timings)
+    timings.push_back({{"stage", t.stage}, {"seconds", t.seconds}});
+  json report = {{"tool", "strega"},
+                 {"version", versionString()},
+                 {"commit", gitCommit()},
+                 {"case", r.input.id},
+                 {"input",
+                  {{"path", r.input.path.string()},
+                   {"image", r.input.image.string()},
+                   {"kind", toString(r.input.kind)},
+                   {"modality", r.input.modality},
+                   {"format", r.inputFormat},
+                   {"fingerprint", r.inputFingerprint},
+                   {"geometry", geometryJson(r.nativeImage.geometry())}}},
+                 {"config", json::parse(r.optionsJson)},
+                 {"config_fingerprint", toHex64(fnv1a64(r.optionsJson.data(), r.optionsJson.size(), fnvOffsetBasis()))},
+                 {"model", {{"path", r.modelPath}, {"fingerprint", r.modelFingerprint}}},
+                 {"device", r.device},
+                 {"registered", r.registered},
+                 {"skull_stripped_input", r.skullStrippedInput},
+                 {"contrast", r.contrast},
+                 {"brain_volume_ml", r.brainVolumeMl},
+                 {"threshold", r.threshold},
+                 {"findings", findings},
+                 {"total_volume_ml", totalMl},
+                 {"stage_timings", timings},
+                 {"total_seconds", r.totalSeconds},
+                 {"warnings", r.warnings},
+                 {"files",
+                  {{"mask.nii.gz", "anomaly mask (0/1), input grid"},
+                   {"residual.nii.gz", "anomaly score (residual, inside the brain), input grid"},
+                   {"brain_mask.nii.gz", "brain mask, input grid"},
+                   {"tissue.nii.gz", "tissue labels 0 background, 1 CSF, 2 GM, 3 WM, input grid"}}}};
+  if (r.dicomSeries) report["files"]["seg.dcm"] = "DICOM Segmentation of the mask, referencing the source series";
   return report.dump(2) + "\n";
 }
 
-void writeCaseOutputs(const CaseResult& r, const fs::path& outdir, const RunOptions& options,
+void writeCaseOutputs(CaseResult& r, const fs::path& outdir, const RunOptions& options, const CaseExtraWriter& extra,
                       ProgressScope* progress) {
   std::error_code ec;
   fs::create_directories(outdir, ec);
   if (ec) throw Error(ErrorKind::Io, "cannot create the output folder " + outdir.string(), ec.message());
   removeStaleMask(outdir);
   io::writeMask(r.tissue, outdir / "tissue.nii.gz");
-  if (progress) progress->update(0.2);
+  if (progress) progress->update(0.15);
   io::writeMask(r.brainMask, outdir / "brain_mask.nii.gz");
   io::writeImage(r.residual, outdir / "residual.nii.gz");
+  if (progress) progress->update(0.4);
+  if (options.dicomSeg && r.inputFormat.rfind("DICOM", 0) == 0) {
+    if (r.dicomSeries) {
+      io::writeDicomSeg(r.mask, *r.dicomSeries, outdir / "seg.dcm");
+    } else {
+      r.warnings.push_back("seg.dcm not written: the series was resampled on loading (uneven or missing slices), "
+                           "so the mask's slices do not correspond to source images");
+    }
+  }
   if (progress) progress->update(0.5);
-  (void)options;
+  if (extra)
+    for (auto& w : extra(r, outdir))
+      r.warnings.push_back(std::move(w));
+  if (progress) progress->update(0.85);
   writeFileAtomically(outdir / "report.json", caseReportJson(r));
-  if (progress) progress->update(0.9);
   // Last: the mask is the sign that the case is complete (see the header).
   io::writeMask(r.mask, outdir / "mask.nii.gz");
   if (progress) progress->update(1.0);

@@ -32,6 +32,7 @@ struct BatchOptions {
   int jobs = 1;        ///< cases processed at the same time (each with its own model instance)
   bool resume = false; ///< skip cases whose outputs match the input fingerprint, config and model
   Shard shard;
+  CaseExtraWriter extraWriter; ///< e.g. the HTML report (see writeCaseOutputs)
 };
 
 /// \brief How a case of a batch ended.
@@ -43,20 +44,20 @@ struct BatchRow {
   std::string id;
   std::string input;
   CaseStatus status = CaseStatus::Failed;
-  std::string reason;           ///< failed: the one-line user message; skipped: why
+  std::string reason; ///< failed: the one-line user message; skipped: why
   std::size_t findings = 0;
   double totalVolumeMl = 0.0;
   double largestFindingMl = 0.0;
   std::string largestRegion;
   double threshold = 0.0;
-  double seconds = 0.0;         ///< wall time of this case (0 when skipped)
+  double seconds = 0.0; ///< wall time of this case (0 when skipped)
   std::string device;
 };
 
 /// \brief The result of runBatch().
 struct BatchSummary {
-  std::vector<BatchRow> rows;   ///< in case order (this shard's cases only)
-  std::size_t totalCases = 0;   ///< cases found in the input folder, all shards together
+  std::vector<BatchRow> rows; ///< in case order (this shard's cases only)
+  std::size_t totalCases = 0; ///< cases found in the input folder, all shards together
   double seconds = 0.0;
   bool cancelled = false;
   std::size_t count(CaseStatus status) const;

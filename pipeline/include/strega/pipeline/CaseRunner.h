@@ -6,6 +6,7 @@
 #include "strega/core/LabelMap.h"
 #include "strega/core/ProgressScope.h"
 #include "strega/core/Volume.h"
+#include "strega/io/DicomSeriesReference.h"
 #include "strega/model/Inference.h"
 #include "strega/pipeline/CaseInput.h"
 #include "strega/postprocess/Finding.h"
@@ -14,6 +15,7 @@
 #include "strega/preprocess/Preprocess.h"
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,15 +30,15 @@ namespace strega::pipeline {
 /// \brief Everything that decides a case's result. Serialised into report.json (and read from `--config`), so
 /// that a batch can tell whether earlier outputs were made with the same settings.
 struct RunOptions {
-  std::string seriesUid;               ///< DICOM folder with several series: the one to take
-  std::string modality;                ///< BraTS case folder: the modality to take ("" = t2, flair, t1, t1ce)
-  std::filesystem::path modelPath;     ///< empty: defaultModelPath()
+  std::string seriesUid;           ///< DICOM folder with several series: the one to take
+  std::string modality;            ///< BraTS case folder: the modality to take ("" = t2, flair, t1, t1ce)
+  std::filesystem::path modelPath; ///< empty: defaultModelPath()
   preprocess::PreprocessOptions preprocess;
   model::InferenceOptions inference;
   postprocess::ResidualOptions residual;
   postprocess::PostprocessOptions postprocess;
-  bool htmlReport = true;              ///< write report.html
-  bool dicomSeg = true;                ///< write seg.dcm when the input is a DICOM series
+  bool htmlReport = true; ///< write report.html
+  bool dicomSeg = true;   ///< write seg.dcm when the input is a DICOM series
 };
 
 /// The settings as JSON text (every field, also defaults; the model as its path and content fingerprint).
@@ -65,44 +67,49 @@ struct CaseStageTiming {
 /// registered, else the input grid.
 struct CaseResult {
   CaseInput input;
-  std::string inputFingerprint;    ///< fingerprintPath(input.image)
-  std::string inputFormat;         ///< "NIfTI", "DICOM", ...
-  std::string optionsJson;         ///< runOptionsToJson() of the options used
+  std::string inputFingerprint; ///< fingerprintPath(input.image)
+  std::string inputFormat;      ///< "NIfTI", "DICOM", ...
+  std::string optionsJson;      ///< runOptionsToJson() of the options used
   std::string modelPath, modelFingerprint;
-  std::string device;              ///< where the model ran ("cpu", "cuda:0")
+  std::string device; ///< where the model ran ("cpu", "cuda:0")
 
-  ImageF nativeImage;              ///< the input volume as loaded
-  Mask mask;                       ///< final anomaly mask, native grid
-  ImageF residual;                 ///< anomaly score (gated residual), native grid
-  Mask brainMask;                  ///< native grid
-  LabelMap tissue;                 ///< 0 background, 1 CSF, 2 GM, 3 WM; native grid
-  double threshold = 0.0;          ///< Otsu (or fixed) threshold on the score
+  ImageF nativeImage;                         ///< the input volume as loaded
+  Mask mask;                                  ///< final anomaly mask, native grid
+  ImageF residual;                            ///< anomaly score (gated residual), native grid
+  Mask brainMask;                             ///< native grid
+  LabelMap tissue;                            ///< 0 background, 1 CSF, 2 GM, 3 WM; native grid
+  double threshold = 0.0;                     ///< Otsu (or fixed) threshold on the score
   std::vector<postprocess::Finding> findings; ///< on the native grid, regions named in atlas space
 
   bool registered = false;
   bool skullStrippedInput = false;
-  std::string contrast;            ///< "T1" / "T2"
+  std::string contrast; ///< "T1" / "T2"
   double brainVolumeMl = 0.0;
   std::vector<CaseStageTiming> timings;
   double totalSeconds = 0.0;
   std::vector<std::string> warnings;
 
-  /// The DICOM source of a DICOM-series input, for seg.dcm (opaque to callers).
-  std::shared_ptr<const void> dicomReference;
+  /// The source slices of a DICOM-series input, for seg.dcm (absent for other inputs, and for series that had to
+  /// be resampled on loading: then no slice of the mask corresponds to one source file).
+  std::optional<io::DicomSeriesReference> dicomSeries;
 };
 
 /// Run the pipeline on `input` with `model` (loaded once per process by the caller; see loadModel()).
 /// Errors: Error (InvalidInput, Unsupported, Model, Io) with a user message; cancellation throws Cancelled.
 /// Nothing is written here.
-CaseResult runCase(const CaseInput& input, model::CceVae& model, const RunOptions& options,
-                   ProgressScope& progress);
+CaseResult runCase(const CaseInput& input, model::CceVae& model, const RunOptions& options, ProgressScope& progress);
+
+/// Writes extra files of a case into its output folder before the mask is written (the HTML report, whose
+/// VTK rendering lives above the pipeline layer). Returns warnings to record; throws Error to fail the case.
+using CaseExtraWriter = std::function<std::vector<std::string>(const CaseResult&, const std::filesystem::path& outdir)>;
 
 /// Write a case's outputs into `outdir` (created when missing): tissue.nii.gz, brain_mask.nii.gz,
-/// residual.nii.gz, report.json, report.html, seg.dcm (DICOM input), and mask.nii.gz LAST. Every file is written
-/// atomically, and a stale mask.nii.gz is removed first, so that the contract holds: mask.nii.gz exists (with the
-/// input's geometry) only after a complete, successful case.
-void writeCaseOutputs(const CaseResult& result, const std::filesystem::path& outdir, const RunOptions& options,
-                      ProgressScope* progress = nullptr);
+/// residual.nii.gz, seg.dcm (DICOM input, options.dicomSeg), what `extra` writes (report.html), report.json, and
+/// mask.nii.gz LAST. Every file is written atomically, and a stale mask.nii.gz is removed first, so that the
+/// contract holds: mask.nii.gz exists (with the input's geometry) only after a complete, successful case.
+/// Warnings of the writing (e.g. why seg.dcm was not written) are added to `result.warnings` (in report.json).
+void writeCaseOutputs(CaseResult& result, const std::filesystem::path& outdir, const RunOptions& options,
+                      const CaseExtraWriter& extra = {}, ProgressScope* progress = nullptr);
 
 /// Remove `outdir`/mask.nii.gz if present (used before running a case so that a failure leaves no mask).
 void removeStaleMask(const std::filesystem::path& outdir);
