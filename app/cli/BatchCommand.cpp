@@ -1,10 +1,10 @@
 // strega-cli batch: screen every case of a folder (resumable, parallel, shardable) with one summary.
-#include "CaseReport.h"
 #include "Commands.h"
 #include "RunArgs.h"
 #include "TerminalProgress.h"
 
 #include "strega/core/Error.h"
+#include "strega/report/CaseReportWriter.h"
 #include "strega/pipeline/Batch.h"
 
 #include <cstdio>
@@ -35,7 +35,7 @@ void registerBatch(CLI::App& app, Context& context, int& exitCode) {
     exitCode = runCommand([&] {
       pipeline::BatchOptions options;
       options.run = buildRunOptions(args->run);
-      options.extraWriter = htmlReportWriter(options.run);
+      options.extraWriter = report::htmlReportWriter(options.run);
       options.jobs = args->jobs;
       options.resume = args->resume;
       if (!args->shard.empty()) options.shard = pipeline::parseShard(args->shard);

@@ -1,10 +1,10 @@
 // strega-cli run: screen one case (NIfTI file, DICOM folder or BraTS case folder) and write its outputs.
-#include "CaseReport.h"
 #include "Commands.h"
 #include "RunArgs.h"
 #include "TerminalProgress.h"
 
 #include "strega/core/Error.h"
+#include "strega/report/CaseReportWriter.h"
 #include "strega/model/CceVae.h"
 #include "strega/model/Checkpoint.h"
 
@@ -40,7 +40,7 @@ void registerRun(CLI::App& app, Context& context, int& exitCode) {
       }();
       {
         ProgressScope stage(progress, "write", 0.92, 1.0);
-        pipeline::writeCaseOutputs(result, args->outdir, options, htmlReportWriter(options), &stage);
+        pipeline::writeCaseOutputs(result, args->outdir, options, report::htmlReportWriter(options), &stage);
       }
       bar.finish();
       double totalMl = 0.0;

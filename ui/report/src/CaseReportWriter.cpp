@@ -1,16 +1,17 @@
-#include "CaseReport.h"
+#include "strega/report/CaseReportWriter.h"
 
 #include "strega/core/Version.h"
 #include "strega/report/HtmlReport.h"
+#include "strega/pipeline/CaseInput.h"
 
 #include <sstream>
 
-namespace strega::cli {
+namespace strega::report {
 
 pipeline::CaseExtraWriter htmlReportWriter(const pipeline::RunOptions& options) {
   if (!options.htmlReport) return {};
   return [](const pipeline::CaseResult& r, const std::filesystem::path& outdir) {
-    report::ReportContent c;
+    ReportContent c;
     c.caseName = r.input.id;
     std::ostringstream input;
     const auto& g = r.nativeImage.geometry();
@@ -33,11 +34,11 @@ pipeline::CaseExtraWriter htmlReportWriter(const pipeline::RunOptions& options) 
       c.stageTimings.push_back({t.stage, t.seconds});
     c.warnings = r.warnings;
     c.configText = r.optionsJson;
-    const report::ReportResult written = report::writeHtmlReport(c, outdir / "report.html");
+    const ReportResult written = writeHtmlReport(c, outdir / "report.html");
     std::vector<std::string> warnings;
     if (!written.view3dNote.empty()) warnings.push_back("report.html: " + written.view3dNote);
     return warnings;
   };
 }
 
-} // namespace strega::cli
+} // namespace strega::report
