@@ -19,10 +19,6 @@
 #include <mutex>
 #include <unistd.h>
 
-#ifndef STREGA_SOURCE_RESOURCES_DIR
-#define STREGA_SOURCE_RESOURCES_DIR ""
-#endif
-
 namespace strega::pipeline {
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -273,15 +269,19 @@ void applyRunOptionsJson(const std::string& text, RunOptions& o) {
 fs::path defaultModelPath() {
   std::vector<fs::path> candidates;
   if (const char* env = std::getenv("STREGA_MODEL"); env && *env) candidates.emplace_back(env);
-  const fs::path exeDir = executableDir();
-  if (!exeDir.empty()) candidates.push_back(exeDir.parent_path() / "share" / "strega" / "models" / kDefaultModelFile);
-  if (*STREGA_SOURCE_RESOURCES_DIR)
-    candidates.push_back(fs::path(STREGA_SOURCE_RESOURCES_DIR) / "models" / kDefaultModelFile);
+  // Installed: <prefix>/bin/strega-cli and <prefix>/share/strega/models. Build tree: the build copies the model
+  // to <build>/share/strega/models, a few folders above the executables (app/cli, tests/cli, bench/...).
+  fs::path dir = executableDir();
+  for (int up = 0; up < 4 && !dir.empty(); ++up, dir = dir.parent_path()) {
+    candidates.push_back(dir.parent_path() / "share" / "strega" / "models" / kDefaultModelFile);
+    if (dir == dir.parent_path()) break;
+  }
   std::error_code ec;
   for (const auto& c : candidates)
     if (fs::is_regular_file(c, ec)) return c;
-  throw Error(ErrorKind::Model, "no model found: set --model or STREGA_MODEL (the default model " +
-                                  std::string(kDefaultModelFile) + " is installed with strega in share/strega/models)");
+  throw Error(ErrorKind::Model,
+              "no model found: set --model or STREGA_MODEL (the default model " + std::string(kDefaultModelFile) +
+                " is installed with strega in share/strega/models)");
 }
 
 CaseResult runCase(const CaseInput& input, model::CceVae& cceVae, const RunOptions& options, ProgressScope& progress) {
