@@ -14,13 +14,13 @@ namespace strega::cli {
 /// \brief Exit codes of strega-cli, documented in `strega-cli --help`.
 enum ExitCode : int {
   ExitOk = 0,
-  ExitFailure = 1,      ///< unexpected failure (a bug)
-  ExitUsage = 2,        ///< bad command line
-  ExitInvalidInput = 3, ///< input unreadable, corrupt, or not an image
-  ExitUnsupported = 4,  ///< valid input this program does not handle (e.g. 4D without --frame)
-  ExitIo = 5,           ///< file system error (permissions, disk full, missing path)
-  ExitModel = 6,        ///< model or checkpoint unusable
-  ExitCancelled = 130,  ///< interrupted (Ctrl-C); not an error, outputs left untouched
+  ExitFailure = 1,        ///< unexpected failure (a bug)
+  ExitUsage = 2,          ///< bad command line
+  ExitInvalidInput = 3,   ///< input unreadable, corrupt, or not an image
+  ExitUnsupported = 4,    ///< valid input this program does not handle (e.g. 4D without --frame)
+  ExitIo = 5,             ///< file system error (permissions, disk full, missing path)
+  ExitModel = 6,          ///< model or checkpoint unusable
+  ExitCancelled = 130,    ///< interrupted (Ctrl-C); not an error, outputs left untouched
 };
 
 /// Text for the end of --help listing the exit codes.
@@ -28,8 +28,8 @@ std::string exitCodeHelp();
 
 /// Shared state of one strega-cli invocation.
 struct Context {
-  CancelToken cancel; ///< triggered by SIGINT/SIGTERM
-  bool quiet = false; ///< no progress bar
+  CancelToken cancel;   ///< triggered by SIGINT/SIGTERM
+  bool quiet = false;   ///< no progress bar
 };
 
 /// Run `body`, translating exceptions into a one-line message on stderr and an exit code.

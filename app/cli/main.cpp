@@ -22,8 +22,8 @@ int main(int argc, char** argv) {
 
   CLI::App app{"strega-cli: screen brain MRI for anomalies with StRegA (unsupervised cceVAE on tissue maps)"};
   app.require_subcommand(1);
-  app.set_version_flag("--version",
-                       std::string("strega-cli ") + strega::versionString() + " (commit " + strega::gitCommit() + ")");
+  app.set_version_flag("--version", std::string("strega-cli ") + strega::versionString() + " (commit " +
+                                        strega::gitCommit() + ")");
   app.add_flag("-q,--quiet", context.quiet, "no progress bar");
   app.footer(exitCodeHelp());
 

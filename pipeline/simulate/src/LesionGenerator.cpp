@@ -15,19 +15,21 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 
-/// Smoothed white noise on `grid`, scaled so that its largest magnitude is 1.
+/// Smoothed white noise on `grid` in [-1, 1]: scaled to 1.5 standard deviations and clipped, so that typical
+/// values reach about +-0.7 (scaling by the peak instead would leave most of the field near zero).
 ImageF smoothNoise(const ImageGeometry& grid, double sigmaMm, std::mt19937_64& rng) {
   ImageF field(grid, 0.0f);
   std::normal_distribution<double> normal(0.0, 1.0);
   for (auto& v : field.voxels())
     v = static_cast<float>(normal(rng));
   detail::gaussianSmooth(field, sigmaMm);
-  float peak = 0.0f;
+  double sumSq = 0.0;
   for (float v : field.voxels())
-    peak = std::max(peak, std::abs(v));
-  if (peak > 0.0f)
+    sumSq += double(v) * v;
+  const double sd = std::sqrt(sumSq / double(std::max<std::size_t>(field.voxelCount(), 1)));
+  if (sd > 0.0)
     for (auto& v : field.voxels())
-      v /= peak;
+      v = static_cast<float>(std::clamp(v / (1.5 * sd), -1.0, 1.0));
   return field;
 }
 
@@ -83,16 +85,19 @@ Lesion drawLesion(const LabelMap& tissue, const Mask& brain, const LesionOptions
   lesion.massEffectMm = options.massEffect ? std::min(options.massEffectMm, 0.3 * radius) : 0.0;
 
   // Where the centre may go: far enough from the outside of the brain (and from the grid's edge) that the
-  // largest perturbed radius plus the margin stays inside, plus half a voxel for the partial-volume rim.
+  // largest perturbed radius plus the margin stays inside, plus the outer half of the partial-volume rim.
   const double maxSpacing = std::max({grid.spacingMm[0], grid.spacingMm[1], grid.spacingMm[2]});
-  const double reach = radius * (1.0 + a) + options.marginMm + 0.5 * maxSpacing;
+  const double meanSpacing = (grid.spacingMm[0] + grid.spacingMm[1] + grid.spacingMm[2]) / 3.0;
+  // Oedema fades out over two voxels, the core's edge over one (partial volume).
+  const double wholeEdgeMm = 2.0 * meanSpacing, coreEdgeMm = meanSpacing;
+  const double reach = radius * (1.0 + a) + options.marginMm + 0.5 * wholeEdgeMm;
   Mask outside(grid, 0);
   for (std::size_t n = 0; n < outside.voxelCount(); ++n)
     outside[n] = brain[n] ? 0 : 1;
   const ImageF depth = distanceToNearestMm(outside);
   Size3 halfBox{};
   for (int ax = 0; ax < 3; ++ax)
-    halfBox[ax] = static_cast<std::size_t>(std::ceil((radius * (1.0 + a) + 2.0 * maxSpacing) / grid.spacingMm[ax]));
+    halfBox[ax] = static_cast<std::size_t>(std::ceil((radius * (1.0 + a) + 3.0 * maxSpacing) / grid.spacingMm[ax]));
   std::vector<std::size_t> white, grey;
   const auto& s = grid.size;
   for (std::size_t k = halfBox[2]; k + halfBox[2] < s[2]; ++k)
@@ -133,7 +138,6 @@ Lesion drawLesion(const LabelMap& tissue, const Mask& brain, const LesionOptions
   lesion.labels.setLabelName(LesionOedema, "oedema");
   lesion.wholeFraction = ImageF(lesion.box, 0.0f);
   lesion.coreFraction = ImageF(lesion.box, 0.0f);
-  const double edgeMm = (grid.spacingMm[0] + grid.spacingMm[1] + grid.spacingMm[2]) / 3.0;
   Vec3 sum{0, 0, 0};
   std::size_t whole = 0, core = 0;
   const auto& bs = lesion.box.size;
@@ -146,9 +150,10 @@ Lesion drawLesion(const LabelMap& tissue, const Mask& brain, const LesionOptions
         if (!brain[n]) continue;
         const Vec3 p = lesion.box.indexToPhysical({double(i), double(j), double(k)});
         const double d = norm(subtract(p, lesion.centreMm));
-        // A signed distance to the perturbed surface, turned into a one-voxel partial-volume ramp.
-        const double w = std::clamp(0.5 - (d - radius * (1.0 + a * wholeNoise[b])) / edgeMm, 0.0, 1.0);
-        const double c = std::min(w, std::clamp(0.5 - (d - coreRadius * (1.0 + a * coreNoise[b])) / edgeMm, 0.0, 1.0));
+        // A signed distance to the perturbed surface, turned into a partial-volume ramp.
+        const double w = std::clamp(0.5 - (d - radius * (1.0 + a * wholeNoise[b])) / wholeEdgeMm, 0.0, 1.0);
+        const double c =
+          std::min(w, std::clamp(0.5 - (d - coreRadius * (1.0 + a * coreNoise[b])) / coreEdgeMm, 0.0, 1.0));
         lesion.wholeFraction[b] = static_cast<float>(w);
         lesion.coreFraction[b] = static_cast<float>(c);
         if (w < 0.5) continue;

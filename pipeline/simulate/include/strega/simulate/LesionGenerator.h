@@ -23,7 +23,7 @@ struct LesionOptions {
   double maxCoreFraction = 0.65;
   /// Relative amplitude of the smooth radial perturbation: the local radius stays within [1 - a, 1 + a] times
   /// the nominal one, so the shape is irregular but never fragmented.
-  double irregularity = 0.2;
+  double irregularity = 0.3;
   double marginMm = 3.0; ///< smallest distance between the lesion and the brain mask's boundary
   /// Probability of centring the lesion in white matter (else grey matter); tumours mostly grow in white matter.
   double whiteMatterProbability = 0.75;
