@@ -1,5 +1,6 @@
 // strega-cli phantom end to end (label "slow": two generated heads take 15 to 40 s on 2 shared cores): files,
-// the BraTS grid, the manifest, and eval of the generated truth against itself.
+// the BraTS grid, the manifest, pre-processing of the BraTS layout without registration, and eval of the
+// generated truth against itself.
 #include "CliFixture.h"
 
 #include "strega/io/ImageReader.h"
@@ -50,6 +51,14 @@ TEST_F(CliFixture, Phantom_TwoCases_HeadsBratsManifest_EvalOfTruthIsPerfect) {
     EXPECT_EQ(c["contrast"], "t2");
     EXPECT_GT(c["lesion"]["mass_effect_mm"].get<double>(), 0.0);
   }
+
+  // RegistrationMode::Auto takes the BraTS-layout output as skull-stripped and registered: no registration.
+  const CliResult pre = cli({"preprocess", (out / "brats/phantom_001/phantom_001_t2.nii.gz").string(), "-o",
+                             (dir() / "pre").string(), "--no-native"});
+  ASSERT_EQ(pre.exitCode, 0) << pre.err;
+  const auto preJson = nlohmann::json::parse(slurp(dir() / "pre/preprocess.json"));
+  EXPECT_EQ(preJson["registered"], false);
+  EXPECT_EQ(preJson["skull_stripped_input"], true);
 
   const CliResult eval = cli({"eval", "--pred", (out / "brats").string(), "--truth", (out / "brats").string(), "-o",
                               (dir() / "eval").string(), "--baseline", "threshold"});
