@@ -96,6 +96,7 @@ json optionsJson(const RunOptions& o) {
   j["postprocess"] = {{"threshold", o.postprocess.fixedThreshold ? json(*o.postprocess.fixedThreshold) : json()},
                       {"otsu_inside_brain", o.postprocess.otsuInsideBrain},
                       {"otsu_bins", o.postprocess.otsuBins},
+                      {"smoothing_mm", o.postprocess.smoothingMm},
                       {"min_area_mm2", o.postprocess.minAreaMm2}};
   j["outputs"] = {{"html_report", o.htmlReport}, {"dicom_seg", o.dicomSeg}};
   return j;
@@ -244,7 +245,7 @@ void applyRunOptionsJson(const std::string& text, RunOptions& o) {
   }
   if (j.contains("postprocess")) {
     const json& p = j["postprocess"];
-    checkKeys(p, {"threshold", "otsu_inside_brain", "otsu_bins", "min_area_mm2"}, "postprocess.");
+    checkKeys(p, {"threshold", "otsu_inside_brain", "otsu_bins", "min_area_mm2", "smoothing_mm"}, "postprocess.");
     if (p.contains("threshold")) {
       if (p["threshold"].is_null())
         o.postprocess.fixedThreshold.reset();
@@ -257,6 +258,7 @@ void applyRunOptionsJson(const std::string& text, RunOptions& o) {
     take(p, "otsu_inside_brain", o.postprocess.otsuInsideBrain, "postprocess.");
     take(p, "otsu_bins", o.postprocess.otsuBins, "postprocess.");
     take(p, "min_area_mm2", o.postprocess.minAreaMm2, "postprocess.");
+    take(p, "smoothing_mm", o.postprocess.smoothingMm, "postprocess.");
   }
   if (j.contains("outputs")) {
     const json& p = j["outputs"];
@@ -279,9 +281,8 @@ fs::path defaultModelPath() {
   std::error_code ec;
   for (const auto& c : candidates)
     if (fs::is_regular_file(c, ec)) return c;
-  throw Error(ErrorKind::Model,
-              "no model found: set --model or STREGA_MODEL (the default model " + std::string(kDefaultModelFile) +
-                " is installed with strega in share/strega/models)");
+  throw Error(ErrorKind::Model, "no model found: set --model or STREGA_MODEL (the default model " +
+                                  std::string(kDefaultModelFile) + " is installed with strega in share/strega/models)");
 }
 
 CaseResult runCase(const CaseInput& input, model::CceVae& cceVae, const RunOptions& options, ProgressScope& progress) {
