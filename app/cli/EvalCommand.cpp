@@ -62,8 +62,9 @@ void registerEval(CLI::App& app, Context& context, int& exitCode) {
       for (const auto& row : report.rows)
         if (!row.scores) std::cerr << "strega-cli: warning: " << row.caseName << ": " << row.reason << "\n";
       const auto& s = report.summary;
-      std::printf("%zu cases scored, %zu missing, %zu failed; Dice %.3f ± %.3f", s.scored, s.missing, s.failed,
-                  s.dice.mean, s.dice.sd);
+      std::printf("%zu cases scored (%zu with a lesion, %zu healthy), %zu missing, %zu failed; Dice %.3f ± %.3f",
+                  s.scored, s.scored - s.healthyCases, s.healthyCases, s.missing, s.failed, s.dice.mean, s.dice.sd);
+      if (s.healthyCases > 0) std::printf(", false positives on healthy cases %.2f mL", s.falsePositiveMl.mean);
       if (report.baselineSummary)
         std::printf("; threshold baseline Dice %.3f ± %.3f", report.baselineSummary->dice.mean,
                     report.baselineSummary->dice.sd);

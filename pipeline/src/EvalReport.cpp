@@ -75,7 +75,10 @@ nlohmann::json summaryJson(const EvalSummary& s) {
           {"precision", m(s.precision)},
           {"hd95_mm", m(s.hd95Mm)},
           {"predicted_volume_ml", m(s.predictedVolumeMl)},
-          {"true_volume_ml", m(s.trueVolumeMl)}};
+          {"true_volume_ml", m(s.trueVolumeMl)},
+          {"lesion_cases", s.scored - s.healthyCases},
+          {"healthy_cases", s.healthyCases},
+          {"false_positive_ml_on_healthy", m(s.falsePositiveMl)}};
 }
 
 std::string meanSd(const MetricSummary& m, const char* format = "%.3f") {
@@ -147,7 +150,8 @@ std::string markdownText(const EvalReport& r) {
   md << "# Evaluation\n\n";
   md << "Predictions `" << r.predDir.string() << "` against ground truth `" << r.truthDir.string()
      << "` (whole tumour: labels > 0). Mean ± SD over the scored cases; HD95 leaves out cases where exactly one "
-        "mask is empty.\n\n";
+        "mask is empty. Dice, sensitivity, precision, HD95 and volumes are over the cases with a lesion; cases whose "
+        "truth is empty (healthy) are summarised by their false-positive volume.\n\n";
   md << "| metric | prediction |" << (baseline ? " threshold baseline |" : "") << "\n";
   md << "| --- | --- |" << (baseline ? " --- |" : "") << "\n";
   auto line = [&](const char* name, const MetricSummary& a, const MetricSummary* b, const char* format) {
@@ -162,7 +166,13 @@ std::string markdownText(const EvalReport& r) {
   line("HD95 (mm)", r.summary.hd95Mm, bs ? &bs->hd95Mm : nullptr, "%.1f");
   line("predicted volume (mL)", r.summary.predictedVolumeMl, bs ? &bs->predictedVolumeMl : nullptr, "%.2f");
   line("true volume (mL)", r.summary.trueVolumeMl, bs ? &bs->trueVolumeMl : nullptr, "%.2f");
-  md << "| cases scored | " << r.summary.scored << " |" << (bs ? " " + std::to_string(bs->scored) + " |" : "") << "\n";
+  line("false positives on healthy cases (mL)", r.summary.falsePositiveMl, bs ? &bs->falsePositiveMl : nullptr,
+       "%.2f");
+  md << "| cases scored (with a lesion + healthy) | " << r.summary.scored - r.summary.healthyCases << " + "
+     << r.summary.healthyCases << " |"
+     << (bs ? " " + std::to_string(bs->scored - bs->healthyCases) + " + " + std::to_string(bs->healthyCases) + " |"
+            : "")
+     << "\n";
   md << "| missing prediction | " << r.summary.missing << " |" << (bs ? " – |" : "") << "\n";
   md << "| failed | " << r.summary.failed << " |" << (bs ? " " + std::to_string(bs->failed) + " |" : "") << "\n\n";
   if (baseline)

@@ -221,7 +221,7 @@ Mask thresholdBaseline(const ImageF& image, const Mask& brain, bool darkLesions,
 
 EvalSummary summarize(const std::vector<EvalRow>& rows, bool baseline) {
   EvalSummary s;
-  std::vector<double> d, se, pr, hd, pv, tv;
+  std::vector<double> d, se, pr, hd, pv, tv, fp;
   for (const auto& row : rows) {
     if (!baseline) {
       if (!row.scores) {
@@ -234,6 +234,11 @@ EvalSummary summarize(const std::vector<EvalRow>& rows, bool baseline) {
     }
     const MaskScores& m = baseline ? *row.baseline : *row.scores;
     ++s.scored;
+    if (m.trueVolumeMl <= 0.0) {
+      ++s.healthyCases;
+      fp.push_back(m.predictedVolumeMl);
+      continue;
+    }
     d.push_back(m.dice);
     se.push_back(m.sensitivity);
     pr.push_back(m.precision);
@@ -247,6 +252,7 @@ EvalSummary summarize(const std::vector<EvalRow>& rows, bool baseline) {
   s.hd95Mm = summary(hd);
   s.predictedVolumeMl = summary(pv);
   s.trueVolumeMl = summary(tv);
+  s.falsePositiveMl = summary(fp);
   return s;
 }
 

@@ -84,7 +84,7 @@ TEST_F(CliEval, RunLayoutPredictions_MissingCaseIsARow) {
   io::writeMask(lesion(1), pred / "A/mask.nii.gz");
   const CliResult run = cli({"eval", "--pred", pred.string(), "--truth", truth.string(), "-o", out.string()});
   ASSERT_EQ(run.exitCode, 0) << run.err;
-  EXPECT_NE(run.out.find("1 cases scored, 1 missing, 0 failed"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("1 cases scored (1 with a lesion, 0 healthy), 1 missing, 0 failed"), std::string::npos) << run.out;
   EXPECT_NE(run.err.find("warning: B: no prediction"), std::string::npos) << run.err;
   const std::string csv = slurp(out / "eval.csv");
   EXPECT_NE(csv.find("\nB,missing,"), std::string::npos) << csv;

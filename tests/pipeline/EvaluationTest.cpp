@@ -266,3 +266,23 @@ TEST_F(EvalFolders, Evaluate_MissingPredictionFolder_ThrowsIo) {
     EXPECT_EQ(e.kind(), ErrorKind::Io);
   }
 }
+
+TEST(Summarize, HealthyCases_CountedAsFalsePositivesNotInDice) {
+  auto row = [](double dice, double predictedMl, double trueMl) {
+    strega::pipeline::EvalRow r;
+    strega::pipeline::MaskScores s;
+    s.dice = dice;
+    s.predictedVolumeMl = predictedMl;
+    s.trueVolumeMl = trueMl;
+    r.scores = s;
+    return r;
+  };
+  const std::vector<strega::pipeline::EvalRow> rows{row(0.8, 10, 12), row(0.6, 20, 18), row(0.0, 3.0, 0.0),
+                                                    row(1.0, 0.0, 0.0)};
+  const auto s = strega::pipeline::summarize(rows, false);
+  EXPECT_EQ(s.scored, 4u);
+  EXPECT_EQ(s.healthyCases, 2u);
+  EXPECT_NEAR(s.dice.mean, 0.7, 1e-12) << "healthy cases must not enter the Dice mean";
+  EXPECT_EQ(s.dice.count, 2u);
+  EXPECT_NEAR(s.falsePositiveMl.mean, 1.5, 1e-12);
+}

@@ -110,7 +110,11 @@ struct EvalSummary {
   std::size_t scored = 0;
   std::size_t missing = 0; ///< truth cases without a prediction
   std::size_t failed = 0;  ///< truth cases whose prediction or truth could not be used
+  /// Over the cases with a lesion (non-empty truth): an empty truth makes Dice 0 for any false positive and 1
+  /// for none, which says nothing about segmentation quality; such cases are summarised by falsePositiveMl.
   MetricSummary dice, sensitivity, precision, hd95Mm, predictedVolumeMl, trueVolumeMl;
+  std::size_t healthyCases = 0;   ///< scored cases whose truth is empty
+  MetricSummary falsePositiveMl;  ///< predicted volume on those cases (mL)
 };
 
 /// \brief Everything evaluate() found.
