@@ -166,8 +166,7 @@ std::string markdownText(const EvalReport& r) {
   line("HD95 (mm)", r.summary.hd95Mm, bs ? &bs->hd95Mm : nullptr, "%.1f");
   line("predicted volume (mL)", r.summary.predictedVolumeMl, bs ? &bs->predictedVolumeMl : nullptr, "%.2f");
   line("true volume (mL)", r.summary.trueVolumeMl, bs ? &bs->trueVolumeMl : nullptr, "%.2f");
-  line("false positives on healthy cases (mL)", r.summary.falsePositiveMl, bs ? &bs->falsePositiveMl : nullptr,
-       "%.2f");
+  line("false positives on healthy cases (mL)", r.summary.falsePositiveMl, bs ? &bs->falsePositiveMl : nullptr, "%.2f");
   md << "| cases scored (with a lesion + healthy) | " << r.summary.scored - r.summary.healthyCases << " + "
      << r.summary.healthyCases << " |"
      << (bs ? " " + std::to_string(bs->scored - bs->healthyCases) + " + " + std::to_string(bs->healthyCases) + " |"
