@@ -81,7 +81,7 @@ TEST_F(CliTest, Run_Colin27_WritesEveryOutputOnTheInputGrid) {
   for (const char* s : {"load", "preprocess", "model", "postprocess", "map to input grid"})
     EXPECT_TRUE(stages.count(s)) << s;
   // Colin27 is the healthy subject the default model was trained on: what it flags is the model's blind spot
-  // (ventricle borders), measured at 15 mL. A much larger volume means the chain broke.
+  // (ventricle borders), measured at 2.8 mL. A much larger volume means the chain broke.
   double total = 0.0;
   for (const auto& f : report.at("findings")) {
     total += f.at("volume_ml").get<double>();
@@ -89,7 +89,7 @@ TEST_F(CliTest, Run_Colin27_WritesEveryOutputOnTheInputGrid) {
     EXPECT_FALSE(f.at("region").get<std::string>().empty());
   }
   EXPECT_NEAR(total, report.at("total_volume_ml").get<double>(), 1e-6);
-  EXPECT_LT(total, 30.0);
+  EXPECT_LT(total, 10.0);
   const std::string html = slurp(out / "report.html");
   EXPECT_NE(html.find("data:image/png;base64,"), std::string::npos);
   EXPECT_NE(html.find("ch2"), std::string::npos);
@@ -206,8 +206,8 @@ TEST_F(CliTest, Run_DicomSeries_WritesSegReferencingTheSeries) {
 
 TEST_F(CliTest, RunEval_LargePhantomLesion_DiceAboveRegressionFloor) {
   // A fixed BraTS-layout phantom (seed 11, one 35-45 mm T2 lesion) screened with the shipped model. Measured
-  // Dice 0.505 when this test was written (2026-11-26); the floor catches a broken chain (a wrong map back,
-  // a flipped axis, a model that stopped loading), not small changes of the method.
+  // Dice 0.444 with the shipped model (0.505 with the earlier 10,000-step one); the floor catches a broken chain
+  // (a wrong map back, a flipped axis, a model that stopped loading), not small changes of the method.
   if (!fs::exists(kColin27)) GTEST_SKIP() << "mricron-data not installed";
   const fs::path phantom = dir() / "phantom", results = dir() / "results", eval = dir() / "eval";
   const CliRun made = cli({"-q", "phantom", "-o", phantom.string(), "--cases", "1", "--seed", "11", "--contrast", "t2",
@@ -221,5 +221,5 @@ TEST_F(CliTest, RunEval_LargePhantomLesion_DiceAboveRegressionFloor) {
   ASSERT_EQ(scored.exitCode, 0) << scored.err;
   const json summary = readJson(eval / "eval.json");
   const double dice = summary.at("cases").at(0).at("scores").at("dice").get<double>();
-  EXPECT_GE(dice, 0.40) << "Dice of the large phantom lesion fell below the regression floor";
+  EXPECT_GE(dice, 0.35) << "Dice of the large phantom lesion fell below the regression floor";
 }

@@ -252,7 +252,7 @@ TEST(ShippedModel, DefaultModel_IsTheTrainedCompactModelWithinTheSizeLimit) {
   EXPECT_EQ(info.format, "strega-checkpoint");
   EXPECT_EQ(info.config.name, "compact");
   EXPECT_EQ(net.parameterCount(), 3414936);
-  EXPECT_EQ(info.metadata.at("step"), "10000");
+  EXPECT_EQ(info.metadata.at("step"), "30000");
   EXPECT_EQ(info.metadata.at("volume_names"), "colin27_tissue.nii.gz");
   // A trained model reconstructs a smooth healthy-looking slice far better than an untrained one: a disc of
   // white matter (1) with a grey-matter rim (2/3) on background, 128 x 128.

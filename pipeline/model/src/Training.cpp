@@ -550,7 +550,7 @@ TrainResult train(const TrainingSet& data, const TrainOptions& o, ProgressScope&
 void applyDefaultModelPreset(TrainOptions& o) {
   o.config = ModelConfig::compact();
   o.batchSize = 16;
-  o.steps = 10000;
+  o.steps = 30000;
   o.seed = 1;
   o.learningRate = 1e-4;
   o.validationFraction = 0.1;
