@@ -1,6 +1,7 @@
 // strega-cli: command-line front end of StRegA desktop. The work is in the subcommands (Commands.h).
 #include "Commands.h"
 
+#include "strega/core/OpenMpSetup.h"
 #include "strega/core/Version.h"
 
 #include <csignal>
@@ -14,6 +15,7 @@ extern "C" void onSignal(int) {
 } // namespace
 
 int main(int argc, char** argv) {
+  strega::ensurePassiveOpenMpWait(argv);
   using namespace strega::cli;
   Context context;
   g_cancel = &context.cancel;

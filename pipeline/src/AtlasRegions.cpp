@@ -167,4 +167,27 @@ std::string AtlasRegions::dominantRegion(const LabelMap& mask, std::uint8_t labe
   return std::max_element(votes.begin(), votes.end(), [](auto& a, auto& b) { return a.second < b.second; })->first;
 }
 
+std::vector<std::string> AtlasRegions::dominantRegions(const LabelMap& labels, int count) const {
+  // One pass for all labels: a case can have dozens of findings on a volume of millions of voxels.
+  std::vector<std::map<std::string, std::size_t>> votes(static_cast<std::size_t>(std::max(count, 0)) + 1);
+  const auto& s = labels.size();
+  for (std::size_t k = 0; k < s[2]; ++k)
+    for (std::size_t j = 0; j < s[1]; ++j)
+      for (std::size_t i = 0; i < s[0]; ++i) {
+        const int v = labels.at(i, j, k);
+        if (v == 0 || v > count) continue;
+        const std::string region = regionAt(labels.geometry().indexToPhysical({double(i), double(j), double(k)}));
+        if (!region.empty()) ++votes[static_cast<std::size_t>(v)][region];
+      }
+  std::vector<std::string> out;
+  for (int label = 1; label <= count; ++label) {
+    const auto& v = votes[static_cast<std::size_t>(label)];
+    out.push_back(v.empty() ? "outside atlas labels"
+                            : std::max_element(v.begin(), v.end(), [](auto& a, auto& b) {
+                                return a.second < b.second;
+                              })->first);
+  }
+  return out;
+}
+
 } // namespace strega::pipeline

@@ -370,10 +370,9 @@ CaseResult runCase(const CaseInput& input, model::CceVae& cceVae, const RunOptio
       const LabelMap inAtlas =
         pre.registered ? LabelMap(preprocess::resampleMaskToAtlas(components, pre.transform, pre.workingGeometry))
                        : components;
-      for (auto& f : r.findings) {
-        if (f.id > 255) break;
-        f.region = regions->dominantRegion(inAtlas, static_cast<std::uint8_t>(f.id));
-      }
+      const int named = std::min<int>(static_cast<int>(r.findings.size()), 255);
+      const std::vector<std::string> names = regions->dominantRegions(inAtlas, named);
+      for (int i = 0; i < named; ++i) r.findings[static_cast<std::size_t>(i)].region = names[static_cast<std::size_t>(i)];
       if (!pre.registered)
         r.warnings.push_back("regions named in the input's own space (not registered to MNI): approximate");
     }

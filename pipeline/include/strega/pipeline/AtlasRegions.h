@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace strega::pipeline {
 
@@ -32,6 +33,8 @@ public:
   /// Most frequent region over the voxels of `mask` (on any grid in atlas space) labelled `label` (0 = every
   /// non-zero voxel); "outside atlas labels" when none is labelled.
   std::string dominantRegion(const LabelMap& mask, std::uint8_t label = 0) const;
+  /// dominantRegion() of labels 1..count in one pass over `labels` (element i is label i + 1).
+  std::vector<std::string> dominantRegions(const LabelMap& labels, int count) const;
 
   /// The HarvardOxford cortical label names (index 1..48).
   static const std::vector<std::string>& harvardOxfordCorticalNames();
