@@ -312,6 +312,31 @@ TEST(Settings, ShortcutsDialog_ListsTheScreeningActions) {
   EXPECT_TRUE(texts.contains(QStringLiteral("Screening=Ctrl+Shift+R")));
 }
 
+TEST_F(ScreeningFixture, ViewerRendersWhileARunWritesItsReport_BothComplete) {
+  // The worker renders report.html's 3D pictures with VTK while the GUI thread keeps re-rendering the 3D view.
+  Window w;
+  ASSERT_TRUE(openAndWait(w.window, lesionImage()));
+  ASSERT_TRUE(QTest::qWaitFor([&] { return w.window.view3D()->surfacesReady(); }, 120000));
+  setOutputRoot(w.window, outputRoot() / "concurrent");
+  QSignalSpy finished(&w.window, &MainWindow::runFinished);
+  ASSERT_TRUE(w.window.runScreening());
+  int rendersWhileWriting = 0;
+  QProgressBar* progress = w.window.screeningPanel()->progressBar();
+  while (finished.isEmpty()) {
+    w.window.view3D()->resetCamera();
+    w.window.view3D()->repaint();
+    if (progress->format().startsWith(QStringLiteral("write"))) ++rendersWhileWriting;
+    QTest::qWait(5);
+  }
+  EXPECT_TRUE(finished.first().at(0).toBool()) << finished.first().at(1).toString().toStdString();
+  EXPECT_GT(rendersWhileWriting, 0);
+  const fs::path html = outputRoot() / "concurrent" / "colin27-lesion_strega" / "report.html";
+  ASSERT_TRUE(fs::is_regular_file(html));
+  std::ifstream in(html);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("From the front (anterior)"), std::string::npos); // the 3D pictures were drawn
+}
+
 TEST_F(ScreeningFixture, CancelDuringRun_IdleWithinOneSecond) {
   Window w;
   ASSERT_TRUE(openAndWait(w.window, lesionImage()));

@@ -139,6 +139,8 @@ BatchPanel::~BatchPanel() {
   m_watcher.waitForFinished();
 }
 
+void BatchPanel::waitForFinished() { m_watcher.waitForFinished(); }
+
 void BatchPanel::save() {
   BatchSettings s;
   s.inputFolder = m_input->text().trimmed();

@@ -47,6 +47,8 @@ public:
   bool start();
   void cancel();
   bool isRunning() const { return m_running; }
+  /// Wait for the worker (used on shutdown).
+  void waitForFinished();
 
   // Parts, for tests and scripted use.
   QLineEdit* inputEdit() const { return m_input; }

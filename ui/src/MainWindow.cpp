@@ -283,7 +283,9 @@ MainWindow::~MainWindow() {
   d->cancel.requestCancel();
   d->runner.cancel();
   d->runner.waitForFinished();
+  // Workers may be rendering report pictures: they end before the 3D view (and its VTK scene) goes.
   d->batchPanel->cancel();
+  d->batchPanel->waitForFinished();
   d->loadWatcher.waitForFinished();
   d->scanWatcher.waitForFinished();
 }
