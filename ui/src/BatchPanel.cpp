@@ -261,8 +261,8 @@ void BatchPanel::refreshFromSummaryFile() {
     for (const auto& c : j.at("cases")) {
       const int row = static_cast<int>(m_ids.indexOf(QString::fromStdString(c.at("case").get<std::string>())));
       const std::string status = c.at("status").get<std::string>();
-      // Rows not reached yet are written as cancelled/"not started" until they run.
-      if (row < 0 || c.value("reason", std::string()) == "not started") continue;
+      // Rows not reached yet are written as "pending" (or cancelled, "not started") until they run.
+      if (row < 0 || status == "pending" || c.value("reason", std::string()) == "not started") continue;
       pipeline::BatchRow r;
       r.status = statusFrom(status);
       r.reason = c.value("reason", std::string());
