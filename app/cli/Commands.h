@@ -42,5 +42,7 @@ void registerTrain(CLI::App& app, Context& context, int& exitCode);
 void registerPreprocess(CLI::App& app, Context& context, int& exitCode);
 void registerRun(CLI::App& app, Context& context, int& exitCode);
 void registerBatch(CLI::App& app, Context& context, int& exitCode);
+void registerPhantom(CLI::App& app, Context& context, int& exitCode);
+void registerEval(CLI::App& app, Context& context, int& exitCode);
 
 } // namespace strega::cli

@@ -16,6 +16,8 @@ void addRunOptions(CLI::App* cmd, RunArgs& a) {
   cmd->add_option("--config", a.config, "JSON file with pipeline settings (the 'config' object of a report.json)");
   cmd->add_option("--threshold", a.threshold, "fixed threshold on the anomaly score instead of Otsu's");
   cmd->add_option("--min-area-mm2", a.minAreaMm2, "per-slice area opening: smallest kept component (default 256)");
+  cmd->add_option("--smoothing-mm", a.smoothingMm,
+                  "Gaussian smoothing (sigma, mm) of the score inside the brain before thresholding (default 0)");
   cmd->add_option("--samples", a.samples, "average N sampled reconstructions (default 0: decode mu)");
   cmd->add_option("--contrast", a.contrast, "tissue intensity order: auto (default), t1, t2");
   cmd->add_option("--precision", a.precision, "fp32 (default), bf16, fp16 (CUDA autocast)");
@@ -46,6 +48,7 @@ pipeline::RunOptions buildRunOptions(const RunArgs& a) {
   if (!a.precision.empty()) o.inference.precision = model::parsePrecision(a.precision);
   if (a.threshold) o.postprocess.fixedThreshold = *a.threshold;
   if (a.minAreaMm2 >= 0.0) o.postprocess.minAreaMm2 = a.minAreaMm2;
+  if (a.smoothingMm >= 0.0) o.postprocess.smoothingMm = a.smoothingMm;
   if (!a.contrast.empty()) {
     std::string json = "{\"preprocess\": {\"contrast\": \"" + a.contrast + "\"}}";
     pipeline::applyRunOptionsJson(json, o);

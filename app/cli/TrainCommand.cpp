@@ -72,29 +72,6 @@ std::vector<fs::path> collectInputs(const std::vector<std::string>& inputs, cons
   return files;
 }
 
-/// The recipe of the shipped default model (resources/models/MODEL_CARD.md): compact model, one subject's
-/// anatomy under strong augmentation.
-void applyDefaultModelPreset(TrainOptions& o) {
-  o.config = ModelConfig::compact();
-  o.batchSize = 16;
-  o.steps = 10000;
-  o.seed = 1;
-  o.learningRate = 1e-4;
-  o.validationFraction = 0.1;
-  o.checkpointEvery = 100;
-  auto& a = o.augmentation;
-  a.rotationDegrees = 20.0;
-  a.scaleRange = 0.2;
-  a.translationFraction = 0.08;
-  a.elasticProbability = 0.9;
-  a.elasticPixels = 5.0;
-  a.intensityProbability = 0.9;
-  a.classJitter = 0.05;
-  a.gammaRange = 0.3;
-  a.biasField = 0.08;
-  a.noiseStd = 0.02;
-}
-
 } // namespace
 #endif
 
@@ -147,7 +124,7 @@ void registerTrain(CLI::App& app, Context& context, int& exitCode) {
       if (!a->preset.empty()) {
         if (a->preset != "default-model")
           throw Error(ErrorKind::InvalidArgument, "unknown preset '" + a->preset + "' (use default-model)");
-        applyDefaultModelPreset(o);
+        applyDefaultModelPreset(o); // Training.h
       } else {
         o.config = ModelConfig::byName(a->config);
       }

@@ -35,6 +35,8 @@ int main(int argc, char** argv) {
   registerPreprocess(app, context, exitCode);
   registerRun(app, context, exitCode);
   registerBatch(app, context, exitCode);
+  registerPhantom(app, context, exitCode);
+  registerEval(app, context, exitCode);
 
   try {
     app.parse(argc, argv);

@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <unistd.h>
@@ -29,6 +30,7 @@ const char* toString(CaseStatus status) {
   case CaseStatus::Skipped: return "skipped";
   case CaseStatus::Failed: return "failed";
   case CaseStatus::Cancelled: return "cancelled";
+  case CaseStatus::Pending: return "pending";
   }
   return "?";
 }
@@ -72,7 +74,14 @@ public:
     ++m_done;
     report(what);
   }
-  void warning(std::string_view message) { m_sink.warning(message); }
+  /// Warnings that every case would repeat (the CPU fallback) are passed on once, with the first case's id.
+  void warning(const std::string& id, std::string_view message) {
+    {
+      std::lock_guard lock(m_mutex);
+      if (!m_warned.insert(std::string(message)).second) return;
+    }
+    m_sink.warning(id + ": " + std::string(message));
+  }
 
 private:
   void report(std::string_view stage) {
@@ -91,6 +100,7 @@ private:
   std::size_t m_done = 0;
   double m_last = 0.0;
   std::map<std::size_t, double> m_inFlight;
+  std::set<std::string> m_warned;
   std::mutex m_mutex;
 };
 
@@ -102,7 +112,7 @@ public:
   void progress(double overallFraction, std::string_view stage, std::string_view) override {
     m_batch.caseFraction(m_slot, overallFraction, m_id + (stage.empty() ? "" : ": ") + std::string(stage));
   }
-  void warning(std::string_view message) override { m_batch.warning(m_id + ": " + std::string(message)); }
+  void warning(std::string_view message) override { m_batch.warning(m_id, message); }
 
 private:
   BatchProgress& m_batch;
@@ -248,8 +258,7 @@ BatchSummary runBatch(const fs::path& inputFolder, const fs::path& outputFolder,
   for (std::size_t i = 0; i < cases.size(); ++i) {
     summary.rows[i].id = cases[i].id;
     summary.rows[i].input = cases[i].path.string();
-    summary.rows[i].status = CaseStatus::Cancelled;
-    summary.rows[i].reason = "not started";
+    summary.rows[i].status = CaseStatus::Pending;
   }
 
   std::error_code ec;
@@ -366,6 +375,12 @@ BatchSummary runBatch(const fs::path& inputFolder, const fs::path& outputFolder,
     t.join();
   if (fatal) std::rethrow_exception(fatal);
 
+  // Cases never started because the batch was cancelled end as cancelled, not pending.
+  for (auto& row : summary.rows)
+    if (row.status == CaseStatus::Pending) {
+      row.status = CaseStatus::Cancelled;
+      row.reason = "not started";
+    }
   summary.cancelled = cancel.isCancelled() || summary.count(CaseStatus::Cancelled) > 0;
   writeSummary();
   fs::remove(outputFolder / ".partial", ec); // only when empty

@@ -19,10 +19,6 @@
 #include <mutex>
 #include <unistd.h>
 
-#ifndef STREGA_SOURCE_RESOURCES_DIR
-#define STREGA_SOURCE_RESOURCES_DIR ""
-#endif
-
 namespace strega::pipeline {
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -100,6 +96,7 @@ json optionsJson(const RunOptions& o) {
   j["postprocess"] = {{"threshold", o.postprocess.fixedThreshold ? json(*o.postprocess.fixedThreshold) : json()},
                       {"otsu_inside_brain", o.postprocess.otsuInsideBrain},
                       {"otsu_bins", o.postprocess.otsuBins},
+                      {"smoothing_mm", o.postprocess.smoothingMm},
                       {"min_area_mm2", o.postprocess.minAreaMm2}};
   j["outputs"] = {{"html_report", o.htmlReport}, {"dicom_seg", o.dicomSeg}};
   return j;
@@ -248,7 +245,7 @@ void applyRunOptionsJson(const std::string& text, RunOptions& o) {
   }
   if (j.contains("postprocess")) {
     const json& p = j["postprocess"];
-    checkKeys(p, {"threshold", "otsu_inside_brain", "otsu_bins", "min_area_mm2"}, "postprocess.");
+    checkKeys(p, {"threshold", "otsu_inside_brain", "otsu_bins", "min_area_mm2", "smoothing_mm"}, "postprocess.");
     if (p.contains("threshold")) {
       if (p["threshold"].is_null())
         o.postprocess.fixedThreshold.reset();
@@ -261,6 +258,7 @@ void applyRunOptionsJson(const std::string& text, RunOptions& o) {
     take(p, "otsu_inside_brain", o.postprocess.otsuInsideBrain, "postprocess.");
     take(p, "otsu_bins", o.postprocess.otsuBins, "postprocess.");
     take(p, "min_area_mm2", o.postprocess.minAreaMm2, "postprocess.");
+    take(p, "smoothing_mm", o.postprocess.smoothingMm, "postprocess.");
   }
   if (j.contains("outputs")) {
     const json& p = j["outputs"];
@@ -273,10 +271,13 @@ void applyRunOptionsJson(const std::string& text, RunOptions& o) {
 fs::path defaultModelPath() {
   std::vector<fs::path> candidates;
   if (const char* env = std::getenv("STREGA_MODEL"); env && *env) candidates.emplace_back(env);
-  const fs::path exeDir = executableDir();
-  if (!exeDir.empty()) candidates.push_back(exeDir.parent_path() / "share" / "strega" / "models" / kDefaultModelFile);
-  if (*STREGA_SOURCE_RESOURCES_DIR)
-    candidates.push_back(fs::path(STREGA_SOURCE_RESOURCES_DIR) / "models" / kDefaultModelFile);
+  // Installed: <prefix>/bin/strega-cli and <prefix>/share/strega/models. Build tree: the build copies the model
+  // to <build>/share/strega/models, a few folders above the executables (app/cli, tests/cli, bench/...).
+  fs::path dir = executableDir();
+  for (int up = 0; up < 4 && !dir.empty(); ++up, dir = dir.parent_path()) {
+    candidates.push_back(dir.parent_path() / "share" / "strega" / "models" / kDefaultModelFile);
+    if (dir == dir.parent_path()) break;
+  }
   std::error_code ec;
   for (const auto& c : candidates)
     if (fs::is_regular_file(c, ec)) return c;

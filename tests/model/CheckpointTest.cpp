@@ -242,3 +242,31 @@ TEST_F(CheckpointTest, CrossCheck_PythonPyTorchGivesTheSameReconstruction) {
   ASSERT_EQ(theirs.size(), ours.size());
   EXPECT_LT(maxAbsDiff(ours, theirs), 1e-4);
 }
+
+TEST(ShippedModel, DefaultModel_IsTheTrainedCompactModelWithinTheSizeLimit) {
+  const fs::path file = fs::path(STREGA_SOURCE_DIR) / "resources/models/strega-compact-colin27.pt";
+  ASSERT_TRUE(fs::exists(file)) << "the default model must be shipped in resources/models";
+  EXPECT_LE(fs::file_size(file), 25u * 1000 * 1000) << "issue limit: <= 25 MB";
+  CheckpointInfo info;
+  CceVae net = loadModel(file, &info);
+  EXPECT_EQ(info.format, "strega-checkpoint");
+  EXPECT_EQ(info.config.name, "compact");
+  EXPECT_EQ(net.parameterCount(), 3414936);
+  EXPECT_EQ(info.metadata.at("step"), "10000");
+  EXPECT_EQ(info.metadata.at("volume_names"), "colin27_tissue.nii.gz");
+  // A trained model reconstructs a smooth healthy-looking slice far better than an untrained one: a disc of
+  // white matter (1) with a grey-matter rim (2/3) on background, 128 x 128.
+  const int S = info.config.inputSize;
+  std::vector<float> slice(static_cast<std::size_t>(S * S), 0.0f);
+  for (int y = 0; y < S; ++y)
+    for (int x = 0; x < S; ++x) {
+      const double r = std::hypot(x - S / 2.0, (y - S / 2.0) * 0.8);
+      slice[static_cast<std::size_t>(y * S + x)] = r < 40 ? 1.0f : r < 48 ? 2.0f / 3.0f : 0.0f;
+    }
+  const auto out = net.reconstruct(slice, 1);
+  double error = 0.0;
+  for (std::size_t i = 0; i < slice.size(); ++i)
+    error += std::abs(out[i] - slice[i]);
+  error /= static_cast<double>(slice.size());
+  EXPECT_LT(error, 0.15) << "mean |x^ - x| of a simple brain-like slice";
+}

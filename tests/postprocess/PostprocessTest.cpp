@@ -1,6 +1,7 @@
-#include "strega/core/Error.h"
 #include "strega/postprocess/Postprocess.h"
+#include "strega/core/Error.h"
 #include "strega/postprocess/Residual.h"
+#include "strega/postprocess/Smoothing.h"
 #include "strega/postprocess/Threshold.h"
 
 #include <gtest/gtest.h>
@@ -18,7 +19,8 @@ ImageGeometry grid(Size3 size, Vec3 spacing = {1, 1, 1}) {
 void fillBox(ImageF& v, Size3 lo, Size3 hi, float value) {
   for (std::size_t k = lo[2]; k < hi[2]; ++k)
     for (std::size_t j = lo[1]; j < hi[1]; ++j)
-      for (std::size_t i = lo[0]; i < hi[0]; ++i) v.at(i, j, k) = value;
+      for (std::size_t i = lo[0]; i < hi[0]; ++i)
+        v.at(i, j, k) = value;
 }
 } // namespace
 
@@ -52,7 +54,8 @@ TEST(Otsu, TwoPopulations_ThresholdSeparatesThem) {
   EXPECT_NEAR(t, 0.1 + 0.5 * 0.8 / 256, 1e-6); // float voxels
   const Mask m = thresholdAbove(v, t);
   std::size_t count = 0;
-  for (auto b : m.voxels()) count += b;
+  for (auto b : m.voxels())
+    count += b;
   EXPECT_EQ(count, 30u);
 }
 
@@ -67,9 +70,11 @@ TEST(AreaOpening, RemovesSmallComponentsPerSlice_InMm2) {
   Mask m(grid({40, 40, 2}, {0.5, 0.5, 3.0}), 0);
   // slice 0: a 20x20 px square = 100 mm^2 (removed at 64 mm^2? no: kept) and a 10x10 px square = 25 mm^2 (removed)
   for (int j = 0; j < 20; ++j)
-    for (int i = 0; i < 20; ++i) m.at(i, j, 0) = 1;
+    for (int i = 0; i < 20; ++i)
+      m.at(i, j, 0) = 1;
   for (int j = 25; j < 35; ++j)
-    for (int i = 25; i < 35; ++i) m.at(i, j, 0) = 1;
+    for (int i = 25; i < 35; ++i)
+      m.at(i, j, 0) = 1;
   // slice 1: two diagonal-touching pixels are two 4-connected components of 0.25 mm^2 each
   m.at(30, 30, 1) = 1;
   m.at(31, 31, 1) = 1;
@@ -125,7 +130,8 @@ TEST(Components, TwoBlobs_SortedBySizeWithMeasurements) {
 
   LabelMap atlas(g, 0);
   atlas.setLabelName(7, "Frontal Pole");
-  for (int i = 0; i < 20; ++i) atlas.at(i, 11, 11) = 7;
+  for (int i = 0; i < 20; ++i)
+    atlas.at(i, 11, 11) = 7;
   auto named = findings;
   nameRegions(named, labels, atlas);
   EXPECT_EQ(named[0].region, "Frontal Pole");
@@ -139,7 +145,8 @@ TEST(Postprocess, Chain_ThresholdOpeningGate) {
   fillBox(score, {30, 30, 0}, {35, 35, 3}, 1.0f); // 25 px per slice: removed by the opening
   Mask brain(g, 1);
   for (int j = 0; j < 40; ++j)
-    for (int i = 0; i < 40; ++i) brain.at(i, j, 2) = 0; // top slice outside the brain
+    for (int i = 0; i < 40; ++i)
+      brain.at(i, j, 2) = 0; // top slice outside the brain
   const auto result = strega::postprocess::postprocess(score, brain);
   EXPECT_GT(result.threshold, 0.0);
   EXPECT_LT(result.threshold, 1.0);
@@ -149,4 +156,51 @@ TEST(Postprocess, Chain_ThresholdOpeningGate) {
   EXPECT_EQ(result.findings[0].voxelCount, 800u);
   EXPECT_EQ(result.mask.at(10, 10, 2), 0);
   EXPECT_EQ(result.mask.at(10, 10, 1), 1);
+}
+
+TEST(GaussianSmooth, ConstantStaysConstantImpulseSpreadsAndSumsToOne) {
+  strega::ImageGeometry g;
+  g.size = {21, 21, 21};
+  g.spacingMm = {1.0, 2.0, 1.0};
+  strega::ImageF constant(g, 0.5f);
+  const auto smooth = strega::postprocess::gaussianSmooth(constant, 2.0);
+  for (std::size_t n = 0; n < smooth.voxelCount(); n += 97)
+    EXPECT_NEAR(smooth[n], 0.5f, 1e-5);
+  strega::ImageF impulse(g, 0.0f);
+  impulse.at(10, 10, 10) = 1.0f;
+  const auto spread = strega::postprocess::gaussianSmooth(impulse, 2.0);
+  double sum = 0.0;
+  for (std::size_t n = 0; n < spread.voxelCount(); ++n)
+    sum += spread[n];
+  EXPECT_NEAR(sum, 1.0, 1e-3); // kernels cut by the border are renormalised
+  EXPECT_LT(spread.at(10, 10, 10), 0.05f);
+  // Sigma in mm: 2 mm is 2 voxels along i and 1 voxel along j (2 mm spacing), so j falls off faster per voxel.
+  EXPECT_GT(spread.at(11, 10, 10), spread.at(10, 11, 10));
+  EXPECT_NEAR(spread.at(11, 10, 10), spread.at(9, 10, 10), 1e-7);
+  EXPECT_EQ(strega::postprocess::gaussianSmooth(impulse, 0.0).at(10, 10, 10), 1.0f);
+}
+
+TEST(Postprocess, Smoothing_RemovesThinRimKeepsBlob) {
+  // A one-voxel-thick sheet of score 1 (a ventricle border) and a 12 mm cube (a lesion).
+  strega::ImageGeometry g;
+  g.size = {40, 40, 40};
+  strega::ImageF score(g, 0.0f);
+  strega::Mask brain(g, 1);
+  for (std::size_t j = 0; j < 40; ++j)
+    for (std::size_t k = 0; k < 40; ++k)
+      score.at(5, j, k) = 1.0f;
+  for (std::size_t i = 20; i < 32; ++i)
+    for (std::size_t j = 20; j < 32; ++j)
+      for (std::size_t k = 20; k < 32; ++k)
+        score.at(i, j, k) = 1.0f;
+  strega::postprocess::PostprocessOptions o;
+  o.fixedThreshold = 0.4;
+  o.minAreaMm2 = 16.0;
+  const auto plain = strega::postprocess::postprocess(score, brain, o);
+  EXPECT_EQ(plain.mask.at(5, 10, 10), 1) << "without smoothing the sheet stays";
+  o.smoothingMm = 2.0;
+  const auto smoothed = strega::postprocess::postprocess(score, brain, o);
+  EXPECT_EQ(smoothed.mask.at(5, 10, 10), 0) << "the sheet fades below the threshold";
+  EXPECT_EQ(smoothed.mask.at(26, 26, 26), 1) << "the blob keeps its core";
+  ASSERT_EQ(smoothed.findings.size(), 1u);
 }

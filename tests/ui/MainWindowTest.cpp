@@ -10,6 +10,7 @@
 #include "ViewLayout.h"
 #include "ViewerModel.h"
 
+#include "strega/core/Version.h"
 #include "strega/render/Sampling.h"
 #include "strega/render/SurfaceScene.h"
 #include "strega/ui/Application.h"
@@ -22,6 +23,7 @@
 #include <QLabel>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QTableWidget>
 #include <QTest>
@@ -532,6 +534,14 @@ TEST(Application, AboutText_NamesLibraryVersions) {
   EXPECT_TRUE(text.contains(QStringLiteral("Qt</td><td>6.")));
   EXPECT_TRUE(text.contains(QStringLiteral("ITK</td><td>5.")));
   EXPECT_TRUE(text.contains(QStringLiteral("DCMTK</td><td>3.")));
+  EXPECT_TRUE(text.contains(QRegularExpression(QStringLiteral("LibTorch</td><td>\\d+\\.\\d+")))) << text.toStdString();
+  EXPECT_TRUE(text.contains(QString::fromLatin1(strega::versionString())));
+  EXPECT_TRUE(text.contains(QString::fromLatin1(strega::gitCommit())));
+  // Whatever `--device auto` would take: CUDA with its device count, else the CPU with its thread count.
+  EXPECT_TRUE(text.contains(QStringLiteral("Compute device</td><td>CPU, ")) ||
+              text.contains(QStringLiteral("Compute device</td><td>CUDA, ")));
+  // libopenblas0-openmp is a build dependency: the About box must see it, or the model runs 20-40x slower.
+  EXPECT_TRUE(text.contains(QStringLiteral("BLAS</td><td>OpenBLAS "))) << text.toStdString();
 }
 
 TEST(Application, ParseCommandLine_InputScreenshotQuit) {

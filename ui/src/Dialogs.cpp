@@ -2,6 +2,7 @@
 
 #include "strega/core/Error.h"
 #include "strega/core/Version.h"
+#include "strega/model/Runtime.h"
 #include "strega/render/SurfaceScene.h"
 
 #include <QAction>
@@ -102,11 +103,16 @@ QString aboutText() {
                      "<tr><td>VTK</td><td>%5</td></tr>"
                      "<tr><td>ITK</td><td>%6</td></tr>"
                      "<tr><td>DCMTK</td><td>%7</td></tr>"
+                     "<tr><td>LibTorch</td><td>%8</td></tr>"
+                     "<tr><td>Compute device</td><td>%9</td></tr>"
+                     "<tr><td>BLAS</td><td>%10</td></tr>"
                      "</table>"
                      "<p>Not a medical device: findings are for research and review only.</p>")
     .arg(QString::fromLatin1(versionString()), QString::fromLatin1(gitCommit()), QString::fromLatin1(qVersion()),
          QStringLiteral(QT_VERSION_STR), QString::fromLatin1(render::vtkVersionString()),
-         QStringLiteral(STREGA_ITK_VERSION), QStringLiteral(STREGA_DCMTK_VERSION));
+         QStringLiteral(STREGA_ITK_VERSION), QStringLiteral(STREGA_DCMTK_VERSION),
+         QString::fromStdString(model::torchVersion()), QString::fromStdString(model::defaultDeviceDescription()),
+         QString::fromStdString(model::blasDescription()).toHtmlEscaped());
 }
 
 } // namespace strega::ui

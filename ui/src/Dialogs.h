@@ -27,7 +27,8 @@ ErrorText describeException(std::exception_ptr error);
 /// The Help > Keyboard shortcuts dialog: every action with a shortcut plus the mouse and keys of the views.
 QDialog* makeShortcutsDialog(QWidget* parent, const QList<QAction*>& actions);
 
-/// The About text: StRegA version and commit, and the versions of Qt, VTK, ITK and DCMTK.
+/// The About text: StRegA version and commit, the versions of Qt, VTK, ITK, DCMTK and LibTorch, the compute
+/// device and the BLAS in use.
 QString aboutText();
 
 } // namespace strega::ui

@@ -547,4 +547,25 @@ TrainResult train(const TrainingSet& data, const TrainOptions& o, ProgressScope&
   return result;
 }
 
+void applyDefaultModelPreset(TrainOptions& o) {
+  o.config = ModelConfig::compact();
+  o.batchSize = 16;
+  o.steps = 10000;
+  o.seed = 1;
+  o.learningRate = 1e-4;
+  o.validationFraction = 0.1;
+  o.checkpointEvery = 100;
+  auto& a = o.augmentation;
+  a.rotationDegrees = 20.0;
+  a.scaleRange = 0.2;
+  a.translationFraction = 0.08;
+  a.elasticProbability = 0.9;
+  a.elasticPixels = 5.0;
+  a.intensityProbability = 0.9;
+  a.classJitter = 0.05;
+  a.gammaRange = 0.3;
+  a.biasField = 0.08;
+  a.noiseStd = 0.02;
+}
+
 } // namespace strega::model

@@ -37,7 +37,8 @@ std::vector<Finding> findComponents(const Mask& mask, const ImageF& score, Label
     }
   }
   std::vector<std::size_t> order(components.size());
-  for (std::size_t c = 0; c < order.size(); ++c) order[c] = c;
+  for (std::size_t c = 0; c < order.size(); ++c)
+    order[c] = c;
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return components[a].size() > components[b].size(); });
 

@@ -1,5 +1,6 @@
 #include "strega/postprocess/Postprocess.h"
 
+#include "strega/postprocess/Smoothing.h"
 #include "strega/postprocess/Threshold.h"
 
 namespace strega::postprocess {
@@ -7,10 +8,20 @@ namespace strega::postprocess {
 PostprocessResult postprocess(const ImageF& score, const Mask& brain, const PostprocessOptions& options,
                               ProgressScope* progress) {
   PostprocessResult result;
+  ImageF smoothed;
+  if (options.smoothingMm > 0.0) {
+    // Outside the brain the score means nothing: gate first so that it does not bleed in.
+    ImageF gated = score;
+    if (brain.geometry().sameGrid(score.geometry(), 1e-3))
+      for (std::size_t n = 0; n < gated.voxelCount(); ++n)
+        if (!brain[n]) gated[n] = 0.0f;
+    smoothed = gaussianSmooth(gated, options.smoothingMm);
+  }
+  const ImageF& map = options.smoothingMm > 0.0 ? smoothed : score;
   result.threshold = options.fixedThreshold
                        ? *options.fixedThreshold
-                       : otsuThreshold(score, options.otsuInsideBrain ? &brain : nullptr, options.otsuBins);
-  result.mask = thresholdAbove(score, result.threshold);
+                       : otsuThreshold(map, options.otsuInsideBrain ? &brain : nullptr, options.otsuBins);
+  result.mask = thresholdAbove(map, result.threshold);
   if (progress) progress->update(0.1, "area opening");
   if (progress) {
     ProgressScope opening(*progress, "area opening", 0.1, 0.8);

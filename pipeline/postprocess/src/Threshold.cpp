@@ -36,7 +36,8 @@ double otsuThreshold(const ImageF& map, const Mask* within, int bins) {
     hist[b] += 1.0;
   }
   std::vector<double> centre(bins), w1(bins), w2(bins), m1(bins), m2(bins);
-  for (int b = 0; b < bins; ++b) centre[b] = lo + (b + 0.5) * width;
+  for (int b = 0; b < bins; ++b)
+    centre[b] = lo + (b + 0.5) * width;
   double cw = 0.0, cm = 0.0;
   for (int b = 0; b < bins; ++b) {
     cw += hist[b];
@@ -104,7 +105,8 @@ std::size_t areaOpeningPerSlice(Mask& mask, double minAreaMm2, ProgressScope* pr
           }
       }
       if (members.size() * pixelArea < minAreaMm2) {
-        for (std::size_t p : members) slice[p] = 0;
+        for (std::size_t p : members)
+          slice[p] = 0;
         ++removed;
       }
     }

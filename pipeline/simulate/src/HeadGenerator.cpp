@@ -168,7 +168,14 @@ GeneratedHead generateHead(const HeadOptions& options, ProgressScope* progress) 
 
   std::optional<ProgressScope> imageStage, maskStage;
   if (progress) imageStage.emplace(*progress, "image", 0.0, 0.6);
-  const ImageF source = options.contrast == ImageContrast::T2 ? syntheticT2Head(options.atlasDirectory) : atlas->head;
+  ImageF templateImage;
+  if (options.atlasImage) {
+    if (!options.atlasImage->geometry().sameGrid(atlas->geometry()))
+      throw Error(ErrorKind::InvalidArgument, "the atlas-space image of a generated head must lie on the atlas grid");
+  } else {
+    templateImage = options.contrast == ImageContrast::T2 ? syntheticT2Head(options.atlasDirectory) : atlas->head;
+  }
+  const ImageF& source = options.atlasImage ? *options.atlasImage : templateImage;
   head.image = preprocess::mapToNative(source, head.trueTransform, grid, preprocess::Interpolation::Linear, 0.0f,
                                        imageStage ? &*imageStage : nullptr);
   imageStage.reset();

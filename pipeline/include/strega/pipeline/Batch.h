@@ -36,7 +36,8 @@ struct BatchOptions {
 };
 
 /// \brief How a case of a batch ended.
-enum class CaseStatus { Done, Skipped, Failed, Cancelled };
+/// Pending: not finished yet (seen in the summary files while the batch runs).
+enum class CaseStatus { Done, Skipped, Failed, Cancelled, Pending };
 const char* toString(CaseStatus status);
 
 /// \brief One row of the batch summary.

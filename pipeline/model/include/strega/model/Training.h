@@ -77,6 +77,10 @@ struct TrainResult {
   TrainingLog log;
 };
 
+/// The recipe of the shipped default model (resources/models/MODEL_CARD.md): the compact model, one subject's
+/// anatomy under strong augmentation, batch 16, seed 1. Leaves outputDir, device, threads and precision alone.
+void applyDefaultModelPreset(TrainOptions& options);
+
 /// Train on `data` as `options` say. Writes outputDir/checkpoint.pt (resumable: weights, Adam state, log) every
 /// checkpointEvery steps and at the end, and outputDir/model.pt (weights + config + metadata only), loss.csv and
 /// loss.png. Progress (loss, ETA) goes to `progress`; cancellation there saves a checkpoint and then throws

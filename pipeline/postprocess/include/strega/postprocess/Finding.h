@@ -15,16 +15,16 @@ namespace strega::postprocess {
 /// \brief A 3D connected component of the anomaly mask. Positions in LPS millimetres and in voxel indices of the
 /// grid the mask lives on; the bounding box is inclusive, in voxel indices.
 struct Finding {
-  int id = 0;                 ///< 1-based, ordered by decreasing volume
+  int id = 0; ///< 1-based, ordered by decreasing volume
   std::size_t voxelCount = 0;
   double volumeMl = 0.0;
-  Vec3 centroidMm{};          ///< LPS, mm
-  Vec3 centroidVoxel{};       ///< continuous index
-  Size3 boundingBoxMin{};     ///< voxel index, inclusive
-  Size3 boundingBoxMax{};     ///< voxel index, inclusive
-  double peakScore = 0.0;     ///< maximum residual score inside the component
+  Vec3 centroidMm{};      ///< LPS, mm
+  Vec3 centroidVoxel{};   ///< continuous index
+  Size3 boundingBoxMin{}; ///< voxel index, inclusive
+  Size3 boundingBoxMax{}; ///< voxel index, inclusive
+  double peakScore = 0.0; ///< maximum residual score inside the component
   double meanScore = 0.0;
-  std::string region;         ///< atlas region with the largest overlap, "" when unknown
+  std::string region; ///< atlas region with the largest overlap, "" when unknown
 };
 
 /// Connected components of `mask` (26-connectivity), sorted by decreasing size, with scores from `score`

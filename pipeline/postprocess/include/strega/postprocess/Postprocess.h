@@ -18,6 +18,9 @@ struct PostprocessOptions {
   /// Compute Otsu only over voxels inside the brain mask (true) or the whole volume as the reference did (false).
   bool otsuInsideBrain = false;
   int otsuBins = 256;
+  /// Gaussian smoothing of the score inside the brain before thresholding (sigma in mm; 0 = none, as the paper).
+  /// Thin rims of reconstruction error (ventricle borders) fade while compact anomalies keep their score.
+  double smoothingMm = 0.0;
   /// Per-slice area opening: components smaller than this (mm²) are removed; 256 mm² = 256 px at 1 mm².
   double minAreaMm2 = 256.0;
 };
@@ -25,14 +28,15 @@ struct PostprocessOptions {
 /// \brief Result of postprocess(): the final mask on the score map's grid and its findings.
 struct PostprocessResult {
   Mask mask;
-  LabelMap components;   ///< component ids of the findings
+  LabelMap components; ///< component ids of the findings
   double threshold = 0.0;
   std::vector<Finding> findings;
   std::size_t removedByOpening = 0;
   std::size_t removedByGate = 0;
 };
 
-/// score -> threshold -> area opening -> gate by `brain` -> components. `brain` on the same grid as `score`.
+/// score (gated by `brain`, smoothed when asked) -> threshold -> area opening -> gate by `brain` -> components. `brain`
+/// on the same grid as `score`.
 PostprocessResult postprocess(const ImageF& score, const Mask& brain, const PostprocessOptions& options = {},
                               ProgressScope* progress = nullptr);
 

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 
 namespace strega::simulate {
@@ -31,6 +32,9 @@ struct HeadOptions {
   /// centred on where the atlas centre lands.
   std::optional<ImageGeometry> nativeGrid;
   std::filesystem::path atlasDirectory; ///< empty: the default atlas
+  /// Atlas-space image to deform instead of the contrast's template (e.g. one with a lesion inserted); it must
+  /// lie on the atlas grid. `contrast` still sets the noise level.
+  std::shared_ptr<const ImageF> atlasImage;
 };
 
 /// \brief A generated head and its ground truth.

@@ -1,0 +1,235 @@
+// writeEvalReport(): eval.csv, eval.json, eval.md and eval.png of an evaluation.
+#include "strega/core/AtomicOutput.h"
+#include "strega/core/BarChart.h"
+#include "strega/core/Error.h"
+#include "strega/core/Version.h"
+#include "strega/pipeline/Evaluation.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+namespace strega::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string number(double v, const char* format = "%.4f") {
+  if (std::isinf(v)) return "inf";
+  if (std::isnan(v)) return "";
+  char text[64];
+  std::snprintf(text, sizeof text, format, v);
+  return text;
+}
+
+/// A CSV field, quoted when it holds a comma, quote or line break (RFC 4180).
+std::string csvField(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s)
+    out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+/// A Markdown table cell: pipes escaped.
+std::string mdCell(const std::string& s) {
+  std::string out;
+  for (char c : s)
+    out += c == '|' ? std::string("\\|") : std::string(1, c);
+  return out;
+}
+
+const char* status(const EvalRow& row) { return row.scores ? "ok" : row.predictionMissing ? "missing" : "failed"; }
+
+void appendScores(std::ostringstream& csv, const std::optional<MaskScores>& s) {
+  if (!s) {
+    csv << ",,,,,";
+    return;
+  }
+  csv << number(s->dice) << ',' << number(s->sensitivity) << ',' << number(s->precision) << ','
+      << number(s->hd95Mm, "%.2f") << ',' << number(s->predictedVolumeMl, "%.3f");
+}
+
+nlohmann::json scoresJson(const std::optional<MaskScores>& s) {
+  if (!s) return nullptr;
+  // JSON has no infinity: an HD95 with one empty mask is null.
+  auto finite = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  return {{"dice", s->dice},
+          {"sensitivity", s->sensitivity},
+          {"precision", s->precision},
+          {"hd95_mm", finite(s->hd95Mm)},
+          {"predicted_volume_ml", s->predictedVolumeMl},
+          {"true_volume_ml", s->trueVolumeMl}};
+}
+
+nlohmann::json summaryJson(const EvalSummary& s) {
+  auto m = [](const MetricSummary& x) { return nlohmann::json{{"mean", x.mean}, {"sd", x.sd}, {"n", x.count}}; };
+  return {{"scored", s.scored},
+          {"missing", s.missing},
+          {"failed", s.failed},
+          {"dice", m(s.dice)},
+          {"sensitivity", m(s.sensitivity)},
+          {"precision", m(s.precision)},
+          {"hd95_mm", m(s.hd95Mm)},
+          {"predicted_volume_ml", m(s.predictedVolumeMl)},
+          {"true_volume_ml", m(s.trueVolumeMl)},
+          {"lesion_cases", s.scored - s.healthyCases},
+          {"healthy_cases", s.healthyCases},
+          {"false_positive_ml_on_healthy", m(s.falsePositiveMl)}};
+}
+
+std::string meanSd(const MetricSummary& m, const char* format = "%.3f") {
+  if (m.count == 0) return "–";
+  return number(m.mean, format) + " ± " + number(m.sd, format);
+}
+
+std::string csvText(const EvalReport& r) {
+  std::ostringstream csv;
+  const bool baseline = r.baseline.has_value();
+  csv << "case,status,reason,dice,sensitivity,precision,hd95_mm,pred_volume_ml,true_volume_ml,prediction,truth";
+  if (baseline)
+    csv << ",baseline_modality,baseline_dice,baseline_sensitivity,baseline_precision,baseline_hd95_mm,"
+           "baseline_volume_ml,baseline_reason,baseline_image";
+  csv << "\n";
+  for (const auto& row : r.rows) {
+    csv << csvField(row.caseName) << ',' << status(row) << ',' << csvField(row.reason) << ',';
+    appendScores(csv, row.scores);
+    const double trueMl = row.scores ? row.scores->trueVolumeMl : row.baseline ? row.baseline->trueVolumeMl : NAN;
+    csv << ',' << number(trueMl, "%.3f") << ',' << csvField(row.predictionPath.string()) << ','
+        << csvField(row.truthPath.string());
+    if (baseline) {
+      csv << ',' << row.baselineModality << ',';
+      appendScores(csv, row.baseline);
+      csv << ',' << csvField(row.baselineReason) << ',' << csvField(row.baselineImage.string());
+    }
+    csv << "\n";
+  }
+  return csv.str();
+}
+
+std::string jsonText(const EvalReport& r) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& row : r.rows) {
+    nlohmann::json j = {{"case", row.caseName},
+                        {"status", status(row)},
+                        {"reason", row.reason},
+                        {"truth", row.truthPath.string()},
+                        {"prediction", row.predictionPath.string()},
+                        {"scores", scoresJson(row.scores)}};
+    if (r.baseline)
+      j["baseline"] = {{"image", row.baselineImage.string()},
+                       {"modality", row.baselineModality},
+                       {"reason", row.baselineReason},
+                       {"scores", scoresJson(row.baseline)}};
+    rows.push_back(j);
+  }
+  nlohmann::json out = {{"tool", "strega-cli eval"},
+                        {"version", versionString()},
+                        {"prediction_dir", r.predDir.string()},
+                        {"truth_dir", r.truthDir.string()},
+                        {"whole_tumour", "ground-truth labels > 0; predictions > 0"},
+                        {"summary", summaryJson(r.summary)},
+                        {"cases", rows}};
+  if (r.baseline && r.baselineSummary) {
+    out["baseline"] = {{"method", "intensity threshold: mean + k SD of the brain (mean - k SD for T1), then per-slice "
+                                  "area opening"},
+                       {"preferred_modality", r.baseline->modality},
+                       {"k", r.baseline->k},
+                       {"min_area_mm2", r.baseline->minAreaMm2},
+                       {"summary", summaryJson(*r.baselineSummary)}};
+  }
+  return out.dump(2) + "\n";
+}
+
+std::string markdownText(const EvalReport& r) {
+  std::ostringstream md;
+  const bool baseline = r.baseline && r.baselineSummary;
+  md << "# Evaluation\n\n";
+  md << "Predictions `" << r.predDir.string() << "` against ground truth `" << r.truthDir.string()
+     << "` (whole tumour: labels > 0). Mean ± SD over the scored cases; HD95 leaves out cases where exactly one "
+        "mask is empty. Dice, sensitivity, precision, HD95 and volumes are over the cases with a lesion; cases whose "
+        "truth is empty (healthy) are summarised by their false-positive volume.\n\n";
+  md << "| metric | prediction |" << (baseline ? " threshold baseline |" : "") << "\n";
+  md << "| --- | --- |" << (baseline ? " --- |" : "") << "\n";
+  auto line = [&](const char* name, const MetricSummary& a, const MetricSummary* b, const char* format) {
+    md << "| " << name << " | " << meanSd(a, format) << " |";
+    if (b) md << ' ' << meanSd(*b, format) << " |";
+    md << "\n";
+  };
+  const EvalSummary* bs = baseline ? &*r.baselineSummary : nullptr;
+  line("Dice", r.summary.dice, bs ? &bs->dice : nullptr, "%.3f");
+  line("sensitivity", r.summary.sensitivity, bs ? &bs->sensitivity : nullptr, "%.3f");
+  line("precision", r.summary.precision, bs ? &bs->precision : nullptr, "%.3f");
+  line("HD95 (mm)", r.summary.hd95Mm, bs ? &bs->hd95Mm : nullptr, "%.1f");
+  line("predicted volume (mL)", r.summary.predictedVolumeMl, bs ? &bs->predictedVolumeMl : nullptr, "%.2f");
+  line("true volume (mL)", r.summary.trueVolumeMl, bs ? &bs->trueVolumeMl : nullptr, "%.2f");
+  line("false positives on healthy cases (mL)", r.summary.falsePositiveMl, bs ? &bs->falsePositiveMl : nullptr, "%.2f");
+  md << "| cases scored (with a lesion + healthy) | " << r.summary.scored - r.summary.healthyCases << " + "
+     << r.summary.healthyCases << " |"
+     << (bs ? " " + std::to_string(bs->scored - bs->healthyCases) + " + " + std::to_string(bs->healthyCases) + " |"
+            : "")
+     << "\n";
+  md << "| missing prediction | " << r.summary.missing << " |" << (bs ? " – |" : "") << "\n";
+  md << "| failed | " << r.summary.failed << " |" << (bs ? " " + std::to_string(bs->failed) + " |" : "") << "\n\n";
+  if (baseline)
+    md << "Baseline: voxels of the " << r.baseline->modality << " image (else t2, flair, t1) above mean + "
+       << number(r.baseline->k, "%g") << " SD of the brain (below mean − k SD for T1), then per-slice area opening ("
+       << number(r.baseline->minAreaMm2, "%g") << " mm²); scored on the same cases as the prediction.\n\n";
+  md << "## Cases\n\n| case | status | Dice | sensitivity | precision | HD95 (mm) | predicted mL | true mL |"
+     << (baseline ? " baseline Dice | baseline HD95 (mm) |" : "") << " note |\n";
+  md << "| --- | --- | --- | --- | --- | --- | --- | --- |" << (baseline ? " --- | --- |" : "") << " --- |\n";
+  for (const auto& row : r.rows) {
+    const auto& s = row.scores;
+    md << "| " << mdCell(row.caseName) << " | " << status(row) << " | " << (s ? number(s->dice, "%.3f") : "") << " | "
+       << (s ? number(s->sensitivity, "%.3f") : "") << " | " << (s ? number(s->precision, "%.3f") : "") << " | "
+       << (s ? number(s->hd95Mm, "%.1f") : "") << " | " << (s ? number(s->predictedVolumeMl, "%.2f") : "") << " | "
+       << (s ? number(s->trueVolumeMl, "%.2f") : "") << " |";
+    if (baseline)
+      md << ' ' << (row.baseline ? number(row.baseline->dice, "%.3f") : "") << " | "
+         << (row.baseline ? number(row.baseline->hd95Mm, "%.1f") : "") << " |";
+    std::string note = row.reason;
+    if (!row.baselineReason.empty()) note += (note.empty() ? "" : "; ") + row.baselineReason;
+    md << ' ' << mdCell(note) << " |\n";
+  }
+  return md.str();
+}
+
+RgbImage dicePlot(const EvalReport& r) {
+  BarChartOptions options;
+  options.title = "DICE PER CASE";
+  options.yLabel = "DICE";
+  options.yMin = 0.0;
+  options.yMax = 1.0;
+  options.width = std::clamp(160 + 24 * static_cast<int>(r.rows.size()), 640, 4000);
+  BarSeries prediction{"PREDICTION (MEAN DASHED)", {}, {31, 119, 180}};
+  BarSeries baseline{"THRESHOLD BASELINE", {}, {255, 127, 14}};
+  for (const auto& row : r.rows) {
+    options.categories.push_back(row.caseName);
+    prediction.values.push_back(row.scores ? row.scores->dice : NAN);
+    baseline.values.push_back(row.baseline ? row.baseline->dice : NAN);
+  }
+  if (r.summary.dice.count) prediction.referenceLine = r.summary.dice.mean;
+  std::vector<BarSeries> series{prediction};
+  if (r.baseline) {
+    if (r.baselineSummary && r.baselineSummary->dice.count) baseline.referenceLine = r.baselineSummary->dice.mean;
+    series.push_back(baseline);
+  }
+  return renderBarChart(series, options);
+}
+
+} // namespace
+
+void writeEvalReport(const EvalReport& report, const fs::path& outDir) {
+  std::error_code ec;
+  fs::create_directories(outDir, ec);
+  if (ec) throw Error(ErrorKind::Io, "cannot create the output folder " + outDir.string(), ec.message());
+  writeFileAtomically(outDir / "eval.csv", csvText(report));
+  writeFileAtomically(outDir / "eval.json", jsonText(report));
+  writeFileAtomically(outDir / "eval.md", markdownText(report));
+  writePng(outDir / "eval.png", dicePlot(report));
+}
+
+} // namespace strega::pipeline

@@ -1,0 +1,288 @@
+// Evaluation: metrics on synthetic masks with exact expected values, resampling between grids, truth and
+// prediction discovery (BraTS naming variants), missing predictions, the threshold baseline and the report files.
+#include "strega/pipeline/Evaluation.h"
+#include "strega/core/Error.h"
+#include "strega/io/ImageWriter.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+using namespace strega;
+using namespace strega::pipeline;
+namespace fs = std::filesystem;
+
+namespace {
+
+ImageGeometry grid(std::size_t n, double spacing = 1.0, Vec3 origin = {0, 0, 0}) {
+  ImageGeometry g;
+  g.size = {n, n, n};
+  g.spacingMm = {spacing, spacing, spacing};
+  g.originMm = origin;
+  return g;
+}
+
+/// A mask on `g` set to `value` over the index box [lo, hi] (inclusive).
+Mask box(const ImageGeometry& g, Size3 lo, Size3 hi, std::uint8_t value = 1) {
+  Mask m(g, 0);
+  for (std::size_t k = lo[2]; k <= hi[2]; ++k)
+    for (std::size_t j = lo[1]; j <= hi[1]; ++j)
+      for (std::size_t i = lo[0]; i <= hi[0]; ++i)
+        m.at(i, j, k) = value;
+  return m;
+}
+
+class EvalFolders : public ::testing::Test {
+protected:
+  void SetUp() override {
+    std::random_device rd;
+    m_dir = fs::path(::testing::TempDir()) / ("strega-eval-" + std::to_string(rd()) + std::to_string(rd()));
+    fs::create_directories(m_dir);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(m_dir, ec);
+  }
+  fs::path dir() const { return m_dir; }
+  /// Write `mask` to dir()/relative, creating folders.
+  fs::path put(const fs::path& relative, const Mask& mask) const {
+    const fs::path p = m_dir / relative;
+    fs::create_directories(p.parent_path());
+    io::writeMask(mask, p);
+    return p;
+  }
+
+private:
+  fs::path m_dir;
+};
+
+} // namespace
+
+TEST(ScoreMasks, ShiftedCube_ExactDiceSensitivityPrecision) {
+  const auto g = grid(10);
+  const Mask truth = box(g, {2, 2, 2}, {5, 5, 5});
+  const Mask predicted = box(g, {4, 2, 2}, {7, 5, 5}); // half of it overlaps: 32 of 64 voxels
+  const MaskScores s = scoreMasks(predicted, truth);
+  EXPECT_DOUBLE_EQ(s.dice, 0.5);
+  EXPECT_DOUBLE_EQ(s.sensitivity, 0.5);
+  EXPECT_DOUBLE_EQ(s.precision, 0.5);
+  EXPECT_DOUBLE_EQ(s.trueVolumeMl, 0.064);
+  EXPECT_DOUBLE_EQ(s.predictedVolumeMl, 0.064);
+  EXPECT_GT(s.hd95Mm, 0.0);
+  EXPECT_LE(s.hd95Mm, 2.0);
+}
+
+TEST(ScoreMasks, TruthLabelsCoreAndOedema_AreOneWholeTumour) {
+  const auto g = grid(10);
+  Mask truth = box(g, {2, 2, 2}, {5, 5, 5}, 2);
+  truth.at(3, 3, 3) = 1;
+  const MaskScores s = scoreMasks(box(g, {2, 2, 2}, {5, 5, 5}), truth);
+  EXPECT_DOUBLE_EQ(s.dice, 1.0);
+  EXPECT_DOUBLE_EQ(s.hd95Mm, 0.0);
+}
+
+TEST(ScoreMasks, BothEmpty_DiceOne_PredictionOnly_DiceZero) {
+  const auto g = grid(8);
+  const MaskScores empty = scoreMasks(Mask(g, 0), Mask(g, 0));
+  EXPECT_DOUBLE_EQ(empty.dice, 1.0);
+  EXPECT_DOUBLE_EQ(empty.hd95Mm, 0.0);
+  const MaskScores falseAlarm = scoreMasks(box(g, {1, 1, 1}, {2, 2, 2}), Mask(g, 0));
+  EXPECT_DOUBLE_EQ(falseAlarm.dice, 0.0);
+  EXPECT_TRUE(std::isinf(falseAlarm.hd95Mm));
+}
+
+TEST(ResampleNearest, TwoMillimetreFlippedGrid_MatchesTruthExactly) {
+  // Truth: 1 mm LPS grid, cube over x, y, z in [4, 11] mm.
+  const auto fine = grid(20);
+  const Mask truth = box(fine, {4, 4, 4}, {11, 11, 11});
+  // Prediction: 2 mm grid with x stored right-to-left (RAS-like); voxel centres at x = 20.5 - 2 m, y, z = 0.5 + 2 m.
+  ImageGeometry coarse = grid(10, 2.0, {20.5, 0.5, 0.5});
+  coarse.direction = {-1, 0, 0, 0, 1, 0, 0, 0, 1};
+  // x in [4, 11] -> m in {5..8}; y, z in [4, 11] -> m in {2..5} (nearest centres, no ties).
+  const Mask predicted = box(coarse, {5, 2, 2}, {8, 5, 5});
+  const Mask onTruth = resampleNearest(predicted, fine);
+  EXPECT_EQ(onTruth.geometry().size, fine.size);
+  const MaskScores s = scoreMasks(predicted, truth);
+  EXPECT_DOUBLE_EQ(s.dice, 1.0);
+  EXPECT_DOUBLE_EQ(s.predictedVolumeMl, 0.512);
+  EXPECT_DOUBLE_EQ(s.trueVolumeMl, 0.512);
+}
+
+TEST(ResampleNearest, NoOverlap_ThrowsInvalidInput) {
+  const Mask far(grid(5, 1.0, {500.0, 0.0, 0.0}), 1);
+  try {
+    scoreMasks(far, Mask(grid(5), 1));
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidInput);
+    EXPECT_NE(e.userMessage().find("do not overlap"), std::string::npos);
+  }
+}
+
+TEST(ThresholdBaseline, BrightBlockFound_SmallSpotRemovedByAreaOpening) {
+  ImageGeometry g;
+  g.size = {50, 50, 12};
+  const Mask brain = box(g, {5, 5, 1}, {44, 44, 10});
+  ImageF image(g, 0.0f);
+  for (std::size_t n = 0; n < image.voxelCount(); ++n)
+    image[n] = brain[n] ? 100.0f : 0.0f;
+  const Mask block = box(g, {10, 10, 4}, {29, 29, 6}); // 20 x 20 mm = 400 mm² per slice
+  for (std::size_t n = 0; n < image.voxelCount(); ++n)
+    if (block[n]) image[n] = 200.0f;
+  for (std::size_t j = 35; j < 38; ++j)
+    for (std::size_t i = 35; i < 38; ++i)
+      image.at(i, j, 8) = 200.0f; // 9 mm²: below the 256 mm² opening
+  const Mask bright = thresholdBaseline(image, brain, false, BaselineOptions{});
+  EXPECT_DOUBLE_EQ(scoreMasks(bright, block).dice, 1.0);
+
+  // T1: lesions darker than the brain.
+  for (std::size_t n = 0; n < image.voxelCount(); ++n)
+    if (block[n]) image[n] = 20.0f;
+  image.at(36, 36, 8) = 100.0f;
+  const Mask dark = thresholdBaseline(image, brain, true, BaselineOptions{});
+  EXPECT_DOUBLE_EQ(scoreMasks(dark, block).dice, 1.0);
+}
+
+TEST_F(EvalFolders, FindTruthCases_BratsNamingVariantsAndFlatFiles) {
+  const auto g = grid(6);
+  put("A/A_seg.nii.gz", box(g, {1, 1, 1}, {2, 2, 2}));
+  put("A/A_t2.nii.gz", Mask(g, 1));
+  put("B/B-seg.nii.gz", box(g, {1, 1, 1}, {2, 2, 2}));
+  put("B/B-t2w.nii.gz", Mask(g, 1));
+  put("B/B-t2f.nii.gz", Mask(g, 1));
+  put("B/B-t1n.nii", Mask(g, 1));
+  put("C_seg.nii.gz", Mask(g, 0));
+  put("C.nii.gz", Mask(g, 1));
+  const auto cases = findTruthCases(dir());
+  ASSERT_EQ(cases.size(), 3u);
+  EXPECT_EQ(cases[0].name, "A");
+  EXPECT_EQ(cases[0].segmentation.filename(), "A_seg.nii.gz");
+  EXPECT_EQ(cases[1].name, "B");
+  EXPECT_EQ(cases[1].segmentation.filename(), "B-seg.nii.gz");
+  EXPECT_EQ(cases[2].name, "C");
+  EXPECT_EQ(cases[2].segmentation.filename(), "C_seg.nii.gz");
+
+  EXPECT_EQ(findModalityImage(cases[0])->path.filename(), "A_t2.nii.gz");
+  EXPECT_EQ(findModalityImage(cases[1])->path.filename(), "B-t2w.nii.gz");
+  const auto flair = findModalityImage(cases[1], "flair");
+  EXPECT_EQ(flair->path.filename(), "B-t2f.nii.gz");
+  EXPECT_EQ(flair->modality, "flair");
+  EXPECT_EQ(findModalityImage(cases[1], "t1")->path.filename(), "B-t1n.nii");
+  // A flat head beside its _seg: taken as the preferred modality.
+  const auto plain = findModalityImage(cases[2], "t1");
+  EXPECT_EQ(plain->path.filename(), "C.nii.gz");
+  EXPECT_EQ(plain->modality, "t1");
+}
+
+TEST_F(EvalFolders, FindTruthCases_PlainMasks_EmptyAndMissingFolders) {
+  const auto g = grid(4);
+  put("flat/X.nii.gz", Mask(g, 0));
+  put("flat/Y.nii", Mask(g, 1));
+  const auto cases = findTruthCases(dir() / "flat");
+  ASSERT_EQ(cases.size(), 2u);
+  EXPECT_EQ(cases[0].name, "X");
+  EXPECT_EQ(cases[1].name, "Y");
+  EXPECT_FALSE(findModalityImage(cases[0]).has_value());
+
+  fs::create_directories(dir() / "empty");
+  try {
+    findTruthCases(dir() / "empty");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidInput);
+  }
+  try {
+    findTruthCases(dir() / "absent");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Io);
+  }
+}
+
+TEST_F(EvalFolders, FindPrediction_RunLayoutFlatAndBratsLayouts) {
+  const auto g = grid(4);
+  put("pred/A/mask.nii.gz", Mask(g, 1));
+  put("pred/A.nii.gz", Mask(g, 0)); // the run layout wins
+  put("pred/B.nii.gz", Mask(g, 1));
+  put("pred/C/C-seg.nii.gz", Mask(g, 1));
+  EXPECT_EQ(findPrediction(dir() / "pred", "A"), dir() / "pred/A/mask.nii.gz");
+  EXPECT_EQ(findPrediction(dir() / "pred", "B"), dir() / "pred/B.nii.gz");
+  EXPECT_EQ(findPrediction(dir() / "pred", "C"), dir() / "pred/C/C-seg.nii.gz");
+  EXPECT_TRUE(findPrediction(dir() / "pred", "D").empty());
+}
+
+TEST_F(EvalFolders, Evaluate_MissingAndUnreadablePredictions_AreRowsOutsideTheMean) {
+  const auto g = grid(10);
+  const Mask cube = box(g, {2, 2, 2}, {5, 5, 5});
+  put("truth/A/A_seg.nii.gz", cube);
+  put("truth/B/B_seg.nii.gz", cube);
+  put("truth/C/C_seg.nii.gz", cube);
+  put("truth/D/D_seg.nii.gz", cube);
+  put("pred/A/mask.nii.gz", cube);                         // Dice 1
+  put("pred/B/mask.nii.gz", box(g, {4, 2, 2}, {7, 5, 5})); // Dice 0.5
+  fs::create_directories(dir() / "pred/C");
+  std::ofstream(dir() / "pred/C/mask.nii.gz") << "not an image"; // unreadable
+  EvalOptions options;
+  options.predDir = dir() / "pred";
+  options.truthDir = dir() / "truth";
+  const EvalReport report = evaluate(options);
+  ASSERT_EQ(report.rows.size(), 4u);
+  EXPECT_DOUBLE_EQ(report.rows[0].scores->dice, 1.0);
+  EXPECT_DOUBLE_EQ(report.rows[1].scores->dice, 0.5);
+  EXPECT_FALSE(report.rows[2].scores.has_value());
+  EXPECT_FALSE(report.rows[2].predictionMissing);
+  EXPECT_NE(report.rows[2].reason.find("prediction unusable"), std::string::npos);
+  EXPECT_FALSE(report.rows[3].scores.has_value());
+  EXPECT_TRUE(report.rows[3].predictionMissing);
+  EXPECT_NE(report.rows[3].reason.find("no prediction"), std::string::npos);
+  EXPECT_EQ(report.summary.scored, 2u);
+  EXPECT_EQ(report.summary.missing, 1u);
+  EXPECT_EQ(report.summary.failed, 1u);
+  EXPECT_DOUBLE_EQ(report.summary.dice.mean, 0.75);
+  EXPECT_DOUBLE_EQ(report.summary.dice.sd, 0.25);
+
+  writeEvalReport(report, dir() / "out");
+  for (const char* f : {"eval.csv", "eval.json", "eval.md", "eval.png"})
+    EXPECT_TRUE(fs::exists(dir() / "out" / f)) << f;
+  std::ifstream csv(dir() / "out/eval.csv");
+  std::stringstream text;
+  text << csv.rdbuf();
+  EXPECT_NE(text.str().find("\nD,missing,"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("\nA,ok,,1.0000,"), std::string::npos) << text.str();
+}
+
+TEST_F(EvalFolders, Evaluate_MissingPredictionFolder_ThrowsIo) {
+  put("truth/A_seg.nii.gz", Mask(grid(4), 0));
+  EvalOptions options;
+  options.predDir = dir() / "nowhere";
+  options.truthDir = dir() / "truth";
+  try {
+    evaluate(options);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Io);
+  }
+}
+
+TEST(Summarize, HealthyCases_CountedAsFalsePositivesNotInDice) {
+  auto row = [](double dice, double predictedMl, double trueMl) {
+    strega::pipeline::EvalRow r;
+    strega::pipeline::MaskScores s;
+    s.dice = dice;
+    s.predictedVolumeMl = predictedMl;
+    s.trueVolumeMl = trueMl;
+    r.scores = s;
+    return r;
+  };
+  const std::vector<strega::pipeline::EvalRow> rows{row(0.8, 10, 12), row(0.6, 20, 18), row(0.0, 3.0, 0.0),
+                                                    row(1.0, 0.0, 0.0)};
+  const auto s = strega::pipeline::summarize(rows, false);
+  EXPECT_EQ(s.scored, 4u);
+  EXPECT_EQ(s.healthyCases, 2u);
+  EXPECT_NEAR(s.dice.mean, 0.7, 1e-12) << "healthy cases must not enter the Dice mean";
+  EXPECT_EQ(s.dice.count, 2u);
+  EXPECT_NEAR(s.falsePositiveMl.mean, 1.5, 1e-12);
+}
