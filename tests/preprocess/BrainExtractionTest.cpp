@@ -7,7 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <random>
+#include <thread>
 
 using namespace strega;
 using namespace strega::preprocess;
@@ -110,6 +112,33 @@ TEST(CorrectBias, CancelledToken_ThrowsCancelled) {
   ProgressScope scope(sink, "n4", token);
   token.requestCancel();
   EXPECT_THROW(correctBias(image, Mask(g, 1), {}, &scope), Cancelled);
+}
+
+TEST(CorrectBias, CancelWhileFitting_StopsWithinAFewIterations) {
+  // Random texture and no convergence threshold: 600 iterations, which run for many seconds unless stopped.
+  const auto g = testimages::cubeGrid(96);
+  ImageF image(g, 0.0f);
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> value(50.0f, 150.0f);
+  for (std::size_t n = 0; n < image.voxelCount(); ++n)
+    image[n] = value(rng);
+  N4Options options;
+  options.shrinkFactor = 3;
+  options.iterations = {200, 200, 200};
+  options.convergenceThreshold = 0.0;
+  NullProgressSink sink;
+  CancelToken token;
+  ProgressScope scope(sink, "n4", token);
+  std::chrono::steady_clock::time_point cancelledAt;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    cancelledAt = std::chrono::steady_clock::now();
+    token.requestCancel();
+  });
+  EXPECT_THROW(correctBias(image, Mask(g, 1), options, &scope), Cancelled);
+  const auto stopped = std::chrono::steady_clock::now();
+  canceller.join();
+  EXPECT_LT(std::chrono::duration<double>(stopped - cancelledAt).count(), 0.5);
 }
 
 TEST(Preprocess, TwoDimensionalImage_IsUnsupported) {

@@ -554,7 +554,8 @@ TEST(Application, ParseCommandLine_InputScreenshotQuit) {
   EXPECT_TRUE(options.quit);
   EXPECT_EQ(std::get<int>(parseCommandLine({QStringLiteral("strega"), QStringLiteral("--bogus")})), 2);
   EXPECT_EQ(std::get<int>(parseCommandLine({QStringLiteral("strega"), QStringLiteral("a"), QStringLiteral("b")})), 2);
-  EXPECT_EQ(std::get<int>(parseCommandLine({QStringLiteral("strega"), QStringLiteral("--run")})), 2); // not yet
+  EXPECT_EQ(std::get<int>(parseCommandLine({QStringLiteral("strega"), QStringLiteral("--run")})),
+            2); // --run needs INPUT
 }
 
 TEST(Application, ScriptedSession_OpensAndSavesTheScreenshot) {

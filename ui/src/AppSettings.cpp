@@ -116,6 +116,48 @@ void AppSettings::setWindowLevelPresets(const QList<WindowLevelPreset>& presets)
   m_settings.endArray();
 }
 
+ScreeningSettings AppSettings::screening() const {
+  ScreeningSettings s;
+  const QString p = QStringLiteral("screening/");
+  s.device = m_settings.value(p + QStringLiteral("device"), s.device).toString();
+  s.modelPath = m_settings.value(p + QStringLiteral("model"), s.modelPath).toString();
+  s.fixedThreshold = m_settings.value(p + QStringLiteral("fixedThreshold"), s.fixedThreshold).toBool();
+  s.threshold = m_settings.value(p + QStringLiteral("threshold"), s.threshold).toDouble();
+  s.minAreaMm2 = m_settings.value(p + QStringLiteral("minAreaMm2"), s.minAreaMm2).toDouble();
+  s.skipRegistration = m_settings.value(p + QStringLiteral("skipRegistration"), s.skipRegistration).toBool();
+  s.outputRoot = m_settings.value(p + QStringLiteral("outputRoot"), s.outputRoot).toString();
+  return s;
+}
+
+void AppSettings::setScreening(const ScreeningSettings& s) {
+  const QString p = QStringLiteral("screening/");
+  m_settings.setValue(p + QStringLiteral("device"), s.device);
+  m_settings.setValue(p + QStringLiteral("model"), s.modelPath);
+  m_settings.setValue(p + QStringLiteral("fixedThreshold"), s.fixedThreshold);
+  m_settings.setValue(p + QStringLiteral("threshold"), s.threshold);
+  m_settings.setValue(p + QStringLiteral("minAreaMm2"), s.minAreaMm2);
+  m_settings.setValue(p + QStringLiteral("skipRegistration"), s.skipRegistration);
+  m_settings.setValue(p + QStringLiteral("outputRoot"), s.outputRoot);
+}
+
+BatchSettings AppSettings::batch() const {
+  BatchSettings s;
+  const QString p = QStringLiteral("batch/");
+  s.inputFolder = m_settings.value(p + QStringLiteral("input"), s.inputFolder).toString();
+  s.outputFolder = m_settings.value(p + QStringLiteral("output"), s.outputFolder).toString();
+  s.jobs = m_settings.value(p + QStringLiteral("jobs"), s.jobs).toInt();
+  s.resume = m_settings.value(p + QStringLiteral("resume"), s.resume).toBool();
+  return s;
+}
+
+void AppSettings::setBatch(const BatchSettings& s) {
+  const QString p = QStringLiteral("batch/");
+  m_settings.setValue(p + QStringLiteral("input"), s.inputFolder);
+  m_settings.setValue(p + QStringLiteral("output"), s.outputFolder);
+  m_settings.setValue(p + QStringLiteral("jobs"), s.jobs);
+  m_settings.setValue(p + QStringLiteral("resume"), s.resume);
+}
+
 QByteArray AppSettings::windowGeometry() const {
   return m_settings.value(QStringLiteral("window/geometry")).toByteArray();
 }

@@ -18,8 +18,27 @@ struct WindowLevelPreset {
   double level = 0.5;
 };
 
+/// \brief The screening settings of the side panel (what `strega-cli run` takes as options).
+struct ScreeningSettings {
+  QString device = QStringLiteral("auto"); ///< auto | cpu | cuda
+  QString modelPath;                       ///< empty: the shipped default model
+  bool fixedThreshold = false;             ///< false: Otsu's threshold
+  double threshold = 0.2;                  ///< the fixed threshold (anomaly score units)
+  double minAreaMm2 = 256.0;               ///< per-slice area opening (mm²)
+  bool skipRegistration = false;           ///< false: automatic registration to Colin27
+  QString outputRoot;                      ///< empty: next to the input
+};
+
+/// \brief The batch panel's last folders and settings.
+struct BatchSettings {
+  QString inputFolder;
+  QString outputFolder;
+  int jobs = 1;
+  bool resume = true;
+};
+
 /// \brief Typed access to the persisted settings: last folder, recent files, layout, display convention,
-/// overlay appearance per role and user window/level presets.
+/// overlay appearance per role, user window/level presets, screening and batch settings.
 class AppSettings {
 public:
   static constexpr int kMaxRecentFiles = 10;
@@ -48,6 +67,11 @@ public:
 
   QList<WindowLevelPreset> windowLevelPresets() const;
   void setWindowLevelPresets(const QList<WindowLevelPreset>& presets);
+
+  ScreeningSettings screening() const;
+  void setScreening(const ScreeningSettings& settings);
+  BatchSettings batch() const;
+  void setBatch(const BatchSettings& settings);
 
   QByteArray windowGeometry() const;
   QByteArray windowState() const;

@@ -1,5 +1,6 @@
 #include "strega/ui/Application.h"
 
+#include "ScreeningPanel.h"
 #include "View3D.h"
 
 #include "strega/core/Version.h"
@@ -8,6 +9,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QIcon>
+#include <QLineEdit>
 #include <QPainter>
 #include <QPainterPath>
 #include <QTimer>
@@ -54,7 +56,8 @@ std::optional<int> handleInformationalOptions(int argc, char** argv) {
     const std::string_view arg = argv[i];
     if (arg == "--help" || arg == "-h" || arg == "--version" || arg == "-v") {
       QStringList arguments;
-      for (int j = 0; j < argc; ++j) arguments << QString::fromLocal8Bit(argv[j]);
+      for (int j = 0; j < argc; ++j)
+        arguments << QString::fromLocal8Bit(argv[j]);
       const auto parsed = parseCommandLine(arguments);
       if (const int* code = std::get_if<int>(&parsed)) return *code;
       return std::nullopt;
@@ -72,7 +75,17 @@ std::variant<CommandLineOptions, int> parseCommandLine(const QStringList& argume
   const QCommandLineOption screenshot(QStringLiteral("screenshot"),
                                       QObject::tr("Save a PNG of the main window once INPUT is shown."),
                                       QObject::tr("FILE.png"));
-  const QCommandLineOption quit(QStringLiteral("quit"), QObject::tr("Quit after opening (and the screenshot)."));
+  const QCommandLineOption quit(QStringLiteral("quit"),
+                                QObject::tr("Quit after opening (and the run and the screenshot)."));
+  const QCommandLineOption run(
+    QStringLiteral("run"), QObject::tr("Screen INPUT with the saved Screening settings (as strega-cli run) and wait "
+                                       "for the result; outputs go to <case>_strega/ (or the saved output folder)."));
+  const QCommandLineOption output(QStringLiteral("output"),
+                                  QObject::tr("With --run: write <case>_strega/ into DIR (default: the saved output "
+                                              "folder, else next to INPUT)."),
+                                  QObject::tr("DIR"));
+  parser.addOption(run);
+  parser.addOption(output);
   parser.addOption(screenshot);
   parser.addOption(quit);
   parser.addPositionalArgument(
@@ -99,6 +112,12 @@ std::variant<CommandLineOptions, int> parseCommandLine(const QStringList& argume
   }
   CommandLineOptions options;
   if (!parser.positionalArguments().isEmpty()) options.input = parser.positionalArguments().first();
+  options.run = parser.isSet(run);
+  options.outputRoot = parser.value(output);
+  if (options.run && options.input.isEmpty()) {
+    std::fprintf(stderr, "strega: --run needs an INPUT\n");
+    return 2;
+  }
   options.screenshot = parser.value(screenshot);
   options.quit = parser.isSet(quit);
   return options;
@@ -109,6 +128,8 @@ ScriptedSession::ScriptedSession(MainWindow& window, CommandLineOptions options,
 
 void ScriptedSession::start() {
   if (m_options.quit) m_window.setInteractive(false);
+  // For this session only: the panel's field is not saved unless the user edits it.
+  if (!m_options.outputRoot.isEmpty()) m_window.screeningPanel()->outputEdit()->setText(m_options.outputRoot);
   if (m_options.input.isEmpty()) {
     QTimer::singleShot(0, this, &ScriptedSession::finish);
     return;
@@ -119,9 +140,28 @@ void ScriptedSession::start() {
 }
 
 void ScriptedSession::onLoaded(bool ok) {
+  if (!ok) {
+    m_exitCode = 1;
+    QTimer::singleShot(0, this, &ScriptedSession::finish);
+    return;
+  }
+  if (!m_options.run) return waitForSurfaces();
+  connect(
+    &m_window, &MainWindow::runFinished, this, [this](bool runOk) { onRunFinished(runOk); }, Qt::SingleShotConnection);
+  if (!m_window.runScreening()) {
+    disconnect(&m_window, &MainWindow::runFinished, this, nullptr);
+    onRunFinished(false);
+  }
+}
+
+void ScriptedSession::onRunFinished(bool ok) {
   if (!ok) m_exitCode = 1;
+  waitForSurfaces();
+}
+
+void ScriptedSession::waitForSurfaces() {
   View3D* view = m_window.view3D();
-  if (!ok || view->surfacesReady()) {
+  if (view->surfacesReady()) {
     QTimer::singleShot(0, this, &ScriptedSession::finish);
     return;
   }

@@ -177,6 +177,7 @@ LoadedCase loadCase(const LoadRequest& request, ProgressScope* progress) {
     }
     result.imagePath = path;
     result.info = std::move(loaded.info);
+    result.dicomSeries = std::move(loaded.dicomSeries);
     result.image = std::make_shared<const ImageF>(std::move(loaded.image));
     for (const std::string& w : result.info.warnings)
       result.warnings.push_back(w);
@@ -220,6 +221,7 @@ LoadedCase loadCase(const LoadRequest& request, ProgressScope* progress) {
     result.findings = report.findings;
     result.scoreThreshold = report.threshold;
     result.title = folder.filename().string();
+    result.outputFolder = folder;
     readOverlay(folder / "residual.nii.gz",
                 [&](const fs::path& p) { result.residual = std::make_shared<const ImageF>(io::readImage(p).image); });
     if (progress) progress->update(0.65);

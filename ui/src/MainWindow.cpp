@@ -1,9 +1,12 @@
 #include "strega/ui/MainWindow.h"
 
 #include "AppSettings.h"
+#include "BatchPanel.h"
 #include "Dialogs.h"
 #include "LayerPanel.h"
 #include "QtProgressSink.h"
+#include "ScreeningPanel.h"
+#include "ScreeningRunner.h"
 #include "SeriesBrowserDialog.h"
 #include "SliceView.h"
 #include "View3D.h"
@@ -11,6 +14,7 @@
 #include "ViewerModel.h"
 
 #include "strega/core/Error.h"
+#include "strega/io/DicomSegWriter.h"
 #include "strega/io/ImageReader.h"
 #include "strega/io/ImageWriter.h"
 #include "strega/render/Sampling.h"
@@ -33,11 +37,13 @@
 #include <QScrollArea>
 #include <QStatusBar>
 #include <QTableWidget>
+#include <QToolBar>
 #include <QToolButton>
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 
 namespace strega::ui {
 
@@ -127,10 +133,20 @@ struct MainWindow::Private {
   QMenu* recentMenu = nullptr;
   QDockWidget* layersDock = nullptr;
   QDockWidget* findingsDock = nullptr;
+  QDockWidget* screeningDock = nullptr;
+  QDockWidget* batchDock = nullptr;
+  BatchPanel* batchPanel = nullptr;
   LayerPanel* layerPanel = nullptr;
+  ScreeningPanel* screeningPanel = nullptr;
+  ScreeningRunner runner;
+  std::shared_ptr<const LoadedCase> screened; ///< the case a run screens (its title and image information)
   QList<QAction*> actions;
   QAction* exportMask = nullptr;
   QAction* screenshot = nullptr;
+  QAction* exportSeg = nullptr;
+  QAction* exportHtml = nullptr;
+  QAction* run = nullptr;
+  QAction* cancelRun = nullptr;
   QAction* closeCase = nullptr;
   QAction* autoWindow = nullptr;
   QAction* crosshair = nullptr;
@@ -172,6 +188,25 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), d(std::make_uniqu
   d->findingsDock->setWidget(new FindingsPanel(m_model));
   addDockWidget(Qt::RightDockWidgetArea, d->findingsDock);
   d->findingsDock->hide();
+  d->screeningPanel = new ScreeningPanel(&d->settings);
+  d->screeningDock = new QDockWidget(tr("Screening"), this);
+  d->screeningDock->setObjectName(QStringLiteral("screeningDock"));
+  d->screeningDock->setWidget(d->screeningPanel);
+  addDockWidget(Qt::RightDockWidgetArea, d->screeningDock);
+  tabifyDockWidget(d->layersDock, d->screeningDock);
+  d->layersDock->raise();
+  connect(d->screeningPanel, &ScreeningPanel::runRequested, this, [this] { runScreening(); });
+  connect(d->screeningPanel, &ScreeningPanel::cancelRequested, this, [this] { cancelRun(); });
+  connect(&d->runner, &ScreeningRunner::progressed, d->screeningPanel, &ScreeningPanel::setProgress);
+  connect(&d->runner, &ScreeningRunner::finished, this, &MainWindow::finishRun);
+  // The batch screens with the Screening panel's settings, as the Run action does.
+  d->batchPanel = new BatchPanel(&d->settings, [panel = d->screeningPanel] { return panel->runOptions(); });
+  d->batchDock = new QDockWidget(tr("Batch"), this);
+  d->batchDock->setObjectName(QStringLiteral("batchDock"));
+  d->batchDock->setWidget(d->batchPanel);
+  addDockWidget(Qt::BottomDockWidgetArea, d->batchDock);
+  d->batchDock->hide();
+  connect(d->batchPanel, &BatchPanel::openRequested, this, [this](const QString& folder) { open(folder); });
 
   // Status bar: cursor read-out, load progress with Cancel.
   m_cursorLabel = new QLabel(this);
@@ -246,6 +281,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), d(std::make_uniqu
 
 MainWindow::~MainWindow() {
   d->cancel.requestCancel();
+  d->runner.cancel();
+  d->runner.waitForFinished();
+  // Workers may be rendering report pictures: they end before the 3D view (and its VTK scene) goes.
+  d->batchPanel->cancel();
+  d->batchPanel->waitForFinished();
   d->loadWatcher.waitForFinished();
   d->scanWatcher.waitForFinished();
 }
@@ -260,6 +300,10 @@ SliceView* MainWindow::sliceView(render::ViewAxis axis) const {
 }
 
 QList<QAction*> MainWindow::shortcutActions() const { return d->actions; }
+
+ScreeningPanel* MainWindow::screeningPanel() const { return d->screeningPanel; }
+
+BatchPanel* MainWindow::batchPanel() const { return d->batchPanel; }
 
 bool MainWindow::isLoading() const { return d->loading; }
 
@@ -284,6 +328,10 @@ void MainWindow::createActions() {
   file->addSeparator();
   d->exportMask =
     add(file, tr("&Export Anomaly Mask as NIfTI..."), QKeySequence(tr("Ctrl+E")), [this] { exportMaskDialog(); });
+  d->exportSeg = add(file, tr("Export Anomaly Mask as &DICOM SEG..."), QKeySequence(tr("Ctrl+Shift+E")),
+                     [this] { exportDicomSegDialog(); });
+  d->exportHtml =
+    add(file, tr("Export &HTML Report..."), QKeySequence(tr("Ctrl+Shift+H")), [this] { exportHtmlReportDialog(); });
   d->screenshot = add(file, tr("Save &Screenshot of the Views..."), QKeySequence(tr("Ctrl+Shift+S")),
                       [this] { saveScreenshotDialog(); });
   file->addSeparator();
@@ -360,6 +408,31 @@ void MainWindow::createActions() {
   });
   d->mode->setCheckable(true);
 
+  QMenu* screening = menuBar()->addMenu(tr("&Screening"));
+  d->run = add(screening, tr("&Run Screening"), QKeySequence(tr("F5")), [this] { runScreening(); });
+  d->run->setObjectName(QStringLiteral("runAction"));
+  d->run->setToolTip(tr("Screen the shown scan for anomalies with the Screening panel's settings (F5)"));
+  d->cancelRun = add(screening, tr("&Cancel Run"), QKeySequence(tr("Shift+F5")), [this] { cancelRun(); });
+  d->cancelRun->setObjectName(QStringLiteral("cancelRunAction"));
+  screening->addSeparator();
+  d->screeningDock->toggleViewAction()->setShortcut(QKeySequence(tr("Ctrl+Shift+R")));
+  screening->addAction(d->screeningDock->toggleViewAction());
+  d->actions.append(d->screeningDock->toggleViewAction());
+  d->batchDock->toggleViewAction()->setShortcut(QKeySequence(tr("Ctrl+Shift+B")));
+  screening->addAction(d->batchDock->toggleViewAction());
+  d->actions.append(d->batchDock->toggleViewAction());
+
+  QToolBar* toolbar = addToolBar(tr("Main"));
+  toolbar->setObjectName(QStringLiteral("mainToolBar"));
+  toolbar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+  toolbar->addAction(d->actions.front()); // Open File
+  toolbar->addAction(d->actions.at(1));   // Open Folder
+  toolbar->addSeparator();
+  toolbar->addAction(d->run);
+  toolbar->addAction(d->cancelRun);
+  toolbar->addSeparator();
+  toolbar->addAction(d->screenshot);
+
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   add(help, tr("&Keyboard Shortcuts"), QKeySequence::HelpContents, [this] {
     QDialog* dialog = makeShortcutsDialog(this, d->actions);
@@ -373,7 +446,16 @@ void MainWindow::updateActions() {
   const bool has = m_model->hasImage();
   for (QAction* a : {d->screenshot, d->closeCase, d->autoWindow})
     a->setEnabled(has);
-  d->exportMask->setEnabled(has && m_model->overlayIndex(OverlayRole::AnomalyMask) >= 0);
+  const bool hasMask = has && m_model->overlayIndex(OverlayRole::AnomalyMask) >= 0;
+  d->exportMask->setEnabled(hasMask);
+  d->exportSeg->setEnabled(hasMask && m_model->loadedCase()->dicomSeries.has_value());
+  std::error_code ec;
+  d->exportHtml->setEnabled(has && !m_model->loadedCase()->outputFolder.empty() &&
+                            std::filesystem::is_regular_file(m_model->loadedCase()->outputFolder / "report.html", ec));
+  const bool running = d->runner.isRunning();
+  d->run->setEnabled(has && !running && !d->loading);
+  d->cancelRun->setEnabled(running && !d->runner.isCancelling());
+  d->screeningPanel->setRunAvailable(has && !d->loading);
   for (auto& [role, action] : d->toggles) {
     const int index = m_model->overlayIndex(role);
     action->setEnabled(index >= 0);
@@ -441,6 +523,11 @@ void MainWindow::openFolderDialog() {
 }
 
 void MainWindow::open(const QString& path) {
+  if (d->runner.isRunning()) {
+    statusBar()->showMessage(tr("A screening run is in progress: cancel it first"), 4000);
+    Q_EMIT loadFinished(false, tr("busy"));
+    return;
+  }
   if (d->loading) {
     statusBar()->showMessage(tr("Still loading %1").arg(d->loadingPath), 4000);
     Q_EMIT loadFinished(false, tr("busy"));
@@ -459,6 +546,7 @@ void MainWindow::open(const QString& path) {
 
 void MainWindow::startScan(const QString& folder) {
   d->loading = true;
+  updateActions();
   d->loadingPath = folder;
   d->cancel = CancelToken();
   d->progress->setValue(0);
@@ -483,6 +571,7 @@ void MainWindow::startScan(const QString& folder) {
 
 void MainWindow::startLoad(const QString& path, const QString& seriesUid) {
   d->loading = true;
+  updateActions();
   d->loadingPath = path;
   d->cancel = CancelToken();
   d->progress->setValue(0);
@@ -510,6 +599,7 @@ void MainWindow::startLoad(const QString& path, const QString& seriesUid) {
 void MainWindow::finishLoad() {
   LoadOutcome outcome = d->loadWatcher.result();
   d->loading = false;
+  updateActions();
   d->progress->hide();
   d->cancelButton->hide();
   statusBar()->clearMessage();
@@ -546,13 +636,90 @@ void MainWindow::fail(const QString& title, std::exception_ptr error) {
   d->progress->hide();
   d->cancelButton->hide();
   statusBar()->clearMessage();
+  reportError(title, error);
+  updateActions();
+  Q_EMIT loadFinished(false, describeException(error).message);
+}
+
+void MainWindow::reportError(const QString& title, std::exception_ptr error) {
   const ErrorText text = describeException(error);
   if (m_interactive)
     showErrorDialog(this, title, text.message, text.detail);
   else
     std::fprintf(stderr, "strega: error: %s: %s\n", qPrintable(title), qPrintable(text.message));
+}
+
+bool MainWindow::isRunning() const { return d->runner.isRunning(); }
+
+bool MainWindow::runScreening() {
+  if (!m_model->hasImage() || d->loading || d->runner.isRunning()) return false;
+  pipeline::RunOptions options;
+  try {
+    options = d->screeningPanel->runOptions();
+  } catch (...) {
+    reportError(tr("Cannot start the screening"), std::current_exception());
+    return false;
+  }
+  d->screened = m_model->loadedCase();
+  ScreeningRequest request = screeningRequestFor(*d->screened);
+  request.outputRoot = d->screeningPanel->outputRoot().toStdString();
+  if (!d->runner.start(request, options)) return false;
+  d->screeningPanel->setRunning(true);
+  d->screeningPanel->setStatus(QString());
+  d->screeningDock->show();
+  d->screeningDock->raise();
+  statusBar()->showMessage(tr("Screening %1...").arg(QString::fromStdString(d->screened->title)));
   updateActions();
-  Q_EMIT loadFinished(false, text.message);
+  return true;
+}
+
+void MainWindow::cancelRun() {
+  if (!d->runner.isRunning()) return;
+  d->runner.cancel();
+  d->screeningPanel->setCancelling();
+  statusBar()->showMessage(tr("Cancelling the screening..."));
+  updateActions();
+}
+
+void MainWindow::finishRun(const ScreeningOutcome& outcome) {
+  d->screeningPanel->setRunning(false);
+  statusBar()->clearMessage();
+  const std::shared_ptr<const LoadedCase> screened = std::move(d->screened);
+  if (outcome.cancelled) {
+    d->screeningPanel->setStatus(tr("Cancelled."));
+    statusBar()->showMessage(tr("Screening cancelled"), 4000);
+    updateActions();
+    Q_EMIT runFinished(false, QString());
+    return;
+  }
+  if (outcome.error) {
+    const ErrorText text = describeException(outcome.error);
+    d->screeningPanel->setStatus(tr("Failed: %1").arg(text.message));
+    reportError(tr("Screening failed"), outcome.error);
+    updateActions();
+    Q_EMIT runFinished(false, text.message);
+    return;
+  }
+  const pipeline::CaseResult& result = *outcome.result;
+  auto shown = std::make_shared<LoadedCase>(caseFromRun(*screened, result, outcome.outputFolder));
+  std::vector<Overlay> overlays = makeOverlays(*shown, d->settings);
+  m_model->setCase(shown, std::move(overlays));
+  d->findingsDock->show();
+  double totalMl = 0.0;
+  for (const auto& f : result.findings)
+    totalMl += f.volumeMl;
+  const QString folder = QString::fromStdString(outcome.outputFolder.string());
+  d->screeningPanel->setStatus(tr("%n finding(s), %1 mL in total (threshold %2, %3, %4 s).\nOutputs: %5", nullptr,
+                                  static_cast<int>(result.findings.size()))
+                                 .arg(QString::number(totalMl, 'f', 2), QString::number(result.threshold, 'f', 3),
+                                      QString::fromStdString(result.device), QString::number(outcome.seconds, 'f', 1),
+                                      folder));
+  statusBar()->showMessage(tr("Screening finished: outputs in %1").arg(folder), 10000);
+  if (!m_interactive)
+    for (const auto& w : result.warnings)
+      std::fprintf(stderr, "strega: warning: %s\n", w.c_str());
+  updateActions();
+  Q_EMIT runFinished(true, QString());
 }
 
 void MainWindow::exportMaskDialog() {
@@ -575,6 +742,57 @@ bool MainWindow::exportMask(const QString& path) {
       showErrorDialog(this, tr("Cannot export the mask"), text.message, text.detail);
     else
       std::fprintf(stderr, "strega: error: cannot export the mask: %s\n", qPrintable(text.message));
+    return false;
+  }
+}
+
+void MainWindow::exportDicomSegDialog() {
+  const QString path =
+    QFileDialog::getSaveFileName(this, tr("Export DICOM SEG"), d->settings.lastFolder() + QStringLiteral("/seg.dcm"),
+                                 tr("DICOM (*.dcm);;All files (*)"));
+  if (!path.isEmpty()) exportDicomSeg(path);
+}
+
+bool MainWindow::exportDicomSeg(const QString& path) {
+  const int index = m_model->overlayIndex(OverlayRole::AnomalyMask);
+  try {
+    if (index < 0) throw Error(ErrorKind::InvalidArgument, "there is no anomaly mask to export");
+    const auto& series = m_model->loadedCase()->dicomSeries;
+    if (!series)
+      throw Error(ErrorKind::InvalidArgument,
+                  "a DICOM SEG needs an image read from a DICOM series (slice by slice); this image is not one");
+    io::writeDicomSeg(*m_model->overlays()[static_cast<std::size_t>(index)].labels, *series, path.toStdString());
+    statusBar()->showMessage(tr("DICOM SEG written to %1").arg(path), 6000);
+    return true;
+  } catch (...) {
+    reportError(tr("Cannot export the DICOM SEG"), std::current_exception());
+    return false;
+  }
+}
+
+void MainWindow::exportHtmlReportDialog() {
+  const QString path = QFileDialog::getSaveFileName(
+    this, tr("Export HTML report"), d->settings.lastFolder() + QStringLiteral("/report.html"), tr("HTML (*.html)"));
+  if (!path.isEmpty()) exportHtmlReport(path);
+}
+
+bool MainWindow::exportHtmlReport(const QString& path) {
+  try {
+    const std::filesystem::path folder =
+      m_model->hasImage() ? m_model->loadedCase()->outputFolder : std::filesystem::path();
+    const std::filesystem::path source = folder / "report.html";
+    std::error_code ec;
+    if (folder.empty() || !std::filesystem::is_regular_file(source, ec))
+      throw Error(ErrorKind::InvalidArgument, "this case has no report.html: run the screening first");
+    const std::filesystem::path target = path.toStdString();
+    if (!std::filesystem::equivalent(source, target, ec)) {
+      std::filesystem::copy_file(source, target, std::filesystem::copy_options::overwrite_existing, ec);
+      if (ec) throw Error(ErrorKind::Io, "cannot write " + target.string(), ec.message());
+    }
+    statusBar()->showMessage(tr("HTML report written to %1").arg(path), 6000);
+    return true;
+  } catch (...) {
+    reportError(tr("Cannot export the HTML report"), std::current_exception());
     return false;
   }
 }

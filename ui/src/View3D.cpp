@@ -144,6 +144,8 @@ void View3D::paintEvent(QPaintEvent*) {
     return;
   }
   if (m_dirty || m_picture.size() != size()) {
+    // A report (written by a screening or batch worker) may be rendering its 3D pictures right now.
+    const std::lock_guard lock(render::SurfaceScene::renderLock());
     const render::RgbaImage rendered = m_scene->render(width(), height());
     m_picture = QImage(reinterpret_cast<const uchar*>(rendered.pixels.data()), rendered.width, rendered.height,
                        rendered.width * 4, QImage::Format_RGB32)

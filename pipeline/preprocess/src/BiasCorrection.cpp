@@ -73,6 +73,9 @@ BiasCorrectionResult correctBias(const ImageF& image, const Mask& mask, const N4
   n4->SetBiasFieldFullWidthAtHalfMaximum(options.biasFieldFullWidthAtHalfMaximum);
   n4->SetWienerFilterNoise(options.wienerFilterNoise);
   n4->SetNumberOfHistogramBins(options.histogramBins);
+  // N4 reports no ProgressEvent between its iterations (so AbortGenerateData is never looked at while it fits):
+  // cancellation is checked at every IterationEvent instead, which keeps Cancel responsive during this stage.
+  const itkbridge::IterationObserver cancelBetweenIterations(n4, progress, {});
   itkbridge::runFilter(n4, progress, "bias correction failed", ErrorKind::InvalidInput, 0.0, 0.85);
 
   // Evaluate the log field on a grid of half the resolution (the field is smooth) and interpolate it linearly.

@@ -60,6 +60,11 @@ SurfaceScene::~SurfaceScene() {
   if (m_impl->window) m_impl->window->Finalize();
 }
 
+std::mutex& SurfaceScene::renderLock() {
+  static std::mutex lock;
+  return lock;
+}
+
 bool SurfaceScene::available(std::string* whyNot) {
   // Debian's VTK renders through GLX only (no EGL or OSMesa), so an X display is required.
   static const bool ok = [] {

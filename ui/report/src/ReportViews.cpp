@@ -155,9 +155,9 @@ Views3d render3dViews(const ReportContent& content, const ReportOptions& options
     return result;
   }
 
-  // VTK's rendering classes are not thread-safe: reports written by parallel batch workers render one at a time.
-  static std::mutex renderMutex;
-  const std::lock_guard lock(renderMutex);
+  // VTK's rendering classes are not thread-safe: reports written by parallel batch workers render one at a time,
+  // and never while the viewer's 3D view renders (the GUI runs the pipeline, and so this, on worker threads).
+  const std::lock_guard lock(render::SurfaceScene::renderLock());
   render::SurfaceScene scene;
   const bool haveFindings = anomaly && !anomaly->empty();
   scene.addMesh(context, {225, 205, 190}, haveFindings ? 0.25 : 0.6);

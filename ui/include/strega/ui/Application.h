@@ -1,6 +1,6 @@
 #pragma once
 /// \file
-/// \brief The GUI's command line (`strega [INPUT] [--screenshot FILE.png] [--quit]`) and its scripted session.
+/// \brief The GUI's command line (`strega [INPUT] [--run] [--screenshot FILE.png] [--quit]`) and its scripted session.
 
 #include <QObject>
 #include <QString>
@@ -16,8 +16,10 @@ class MainWindow;
 /// \brief Parsed command line of the GUI.
 struct CommandLineOptions {
   QString input;      ///< file or folder to open at start
-  QString screenshot; ///< PNG of the main window, saved once the input is shown
-  bool quit = false;  ///< quit after that (exit code 1 when opening or saving failed)
+  bool run = false;   ///< screen INPUT (the Screening panel's saved settings) and wait for the result
+  QString outputRoot; ///< --output: folder for <case>_strega/ of --run (else the saved one, or next to INPUT)
+  QString screenshot; ///< PNG of the main window, saved once the input (and the run's result) is shown
+  bool quit = false;  ///< quit after that (exit code 1 when opening, running or saving failed)
 };
 
 /// Set the organisation/application names (QSettings), version and window icon. Call after QApplication.
@@ -31,8 +33,9 @@ std::optional<int> handleInformationalOptions(int argc, char** argv);
 /// prints the reason and gives 2.
 std::variant<CommandLineOptions, int> parseCommandLine(const QStringList& arguments);
 
-/// \brief Carries out the command line on a window: open the input, wait until it is shown (3D surfaces
-/// included), save the screenshot, quit. With --quit the window is non-interactive: errors go to stderr.
+/// \brief Carries out the command line on a window: open the input, wait until it is shown, run the screening and
+/// wait for its result when asked, wait for the 3D surfaces, save the screenshot, quit. With --quit the window is
+/// non-interactive: errors go to stderr.
 class ScriptedSession : public QObject {
   Q_OBJECT
 public:
@@ -46,6 +49,8 @@ Q_SIGNALS:
 
 private:
   void onLoaded(bool ok);
+  void onRunFinished(bool ok);
+  void waitForSurfaces();
   void finish();
 
   MainWindow& m_window;

@@ -7,6 +7,7 @@
 #include "strega/core/Math.h"
 #include "strega/core/ProgressScope.h"
 #include "strega/core/Volume.h"
+#include "strega/io/DicomSeriesReference.h"
 #include "strega/io/ImageInfo.h"
 
 #include <filesystem>
@@ -83,6 +84,9 @@ struct LoadedCase {
   bool hasReport = false;
   std::vector<Finding> findings;
   std::optional<double> scoreThreshold; ///< from report.json, when it says
+  /// The DICOM slices the image was read from, when it is a DICOM series that maps slice by slice (for SEG export).
+  std::optional<io::DicomSeriesReference> dicomSeries;
+  std::filesystem::path outputFolder; ///< the run output folder holding this case's results; empty for none
 
   std::vector<std::string> warnings;
 };

@@ -20,10 +20,14 @@ class ViewerModel;
 class SliceView;
 class View3D;
 class ViewLayout;
+class ScreeningPanel;
+class BatchPanel;
+struct ScreeningOutcome;
 
 /// \brief The main window: axial, sagittal, coronal and 3D views in a 2x2 layout (or one maximised), a Layers
-/// panel (contrast, overlays and legends), a Findings panel for run outputs, a status bar with the cursor
-/// position (LPS, mm), voxel index and value.
+/// panel (contrast, overlays and legends), a Screening panel (runs the StRegA pipeline on the shown case), a
+/// Findings panel, a Batch panel (a folder of cases), and a status bar with the cursor position (LPS, mm), voxel
+/// index and value.
 ///
 /// Opens NIfTI/NRRD/MetaImage files, DICOM folders (series browser when several), BraTS case folders and
 /// `strega-cli run` output folders; loading runs on a worker thread, errors end in a dialog and leave the window
@@ -43,6 +47,13 @@ public:
   void setInteractive(bool interactive);
   bool isInteractive() const { return m_interactive; }
 
+  /// Screen the shown case with the Screening panel's options in the background (the calls of `strega-cli run`);
+  /// runFinished() follows. False, with nothing started, when no image is shown or something is loading or running.
+  bool runScreening();
+  bool isRunning() const;
+  /// Ask a run to stop; runFinished(false, "") follows once the pipeline has stopped.
+  void cancelRun();
+
   /// Save the view area (2x2 grid or the maximised view) as PNG.
   bool saveLayoutScreenshot(const QString& path);
   /// Save the whole window as PNG.
@@ -50,18 +61,28 @@ public:
   /// Write the anomaly mask overlay as NIfTI (io::writeMask, on the mask's own grid). False, with a dialog (or
   /// stderr when not interactive), when there is no mask or the file cannot be written.
   bool exportMask(const QString& path);
+  /// Write the anomaly mask as a DICOM SEG referencing the shown DICOM series (io::writeDicomSeg). False, with a
+  /// dialog, when the image was not read from a DICOM series, there is no mask or the file cannot be written.
+  bool exportDicomSeg(const QString& path);
+  /// Copy the case's report.html (written with the run outputs) to `path`. False, with a dialog, when the case
+  /// has no report.html.
+  bool exportHtmlReport(const QString& path);
 
   // Parts, for tests and scripted use.
   ViewerModel* model() const { return m_model; }
   SliceView* sliceView(render::ViewAxis axis) const;
   View3D* view3D() const { return m_view3D; }
   ViewLayout* viewLayout() const { return m_layout; }
+  ScreeningPanel* screeningPanel() const;
+  BatchPanel* batchPanel() const;
   /// Every action with a shortcut, as listed under Help > Keyboard shortcuts.
   QList<QAction*> shortcutActions() const;
 
 Q_SIGNALS:
   /// A load ended: ok, or the user-facing reason it failed (empty when the user cancelled).
   void loadFinished(bool ok, const QString& message);
+  /// A run ended: ok (its outputs are shown), or the user-facing reason it failed (empty when cancelled).
+  void runFinished(bool ok, const QString& message);
 
 protected:
   void closeEvent(QCloseEvent* event) override;
@@ -78,6 +99,11 @@ private:
   void openFolderDialog();
   void exportMaskDialog();
   void saveScreenshotDialog();
+  void exportDicomSegDialog();
+  void exportHtmlReportDialog();
+  void finishRun(const ScreeningOutcome& outcome);
+  /// A dialog (interactive) or a line on stderr (scripted) for an error.
+  void reportError(const QString& title, std::exception_ptr error);
   void startScan(const QString& folder);
   void startLoad(const QString& path, const QString& seriesUid);
   void finishLoad();

@@ -7,6 +7,7 @@
 #include "strega/render/SurfaceMesh.h"
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace strega::render {
@@ -15,13 +16,19 @@ namespace strega::render {
 ///
 /// Debian's VTK integrates with Qt 5 only, so the Qt 6 GUI shows the read-back picture instead of embedding a
 /// VTK widget. World space is LPS (mm); the initial camera looks at the patient's face (from anterior) with
-/// superior up. Needs an X display (Xvfb is fine): check available() first. Not thread-safe; GUI thread only.
+/// superior up. Needs an X display (Xvfb is fine): check available() first. Not thread-safe: one thread uses a
+/// scene, and renders of different scenes in different threads (the viewer's 3D view, report pictures drawn by
+/// pipeline workers) are serialised with renderLock().
 class SurfaceScene {
 public:
   SurfaceScene();
   ~SurfaceScene();
   SurfaceScene(const SurfaceScene&) = delete;
   SurfaceScene& operator=(const SurfaceScene&) = delete;
+
+  /// The process-wide lock held while a scene renders (VTK's OpenGL rendering is not thread-safe): the viewer holds
+  /// it for each render on the GUI thread; workers hold it for a scene's whole life (creation, renders, destruction).
+  static std::mutex& renderLock();
 
   /// Whether offscreen OpenGL rendering can work here (an X display can be opened); else why not.
   static bool available(std::string* whyNot = nullptr);
