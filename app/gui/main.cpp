@@ -1,4 +1,5 @@
 // strega: the desktop viewer of StRegA desktop. The window and the command line live in strega::ui.
+#include "strega/core/OpenMpSetup.h"
 #include "strega/ui/Application.h"
 #include "strega/ui/MainWindow.h"
 
@@ -7,6 +8,7 @@
 #include <variant>
 
 int main(int argc, char** argv) {
+  strega::ensurePassiveOpenMpWait(argv);
   if (const auto exitCode = strega::ui::handleInformationalOptions(argc, argv)) return *exitCode; // no display needed
   QApplication app(argc, argv);
   strega::ui::setApplicationIdentity();
