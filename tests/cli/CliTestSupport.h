@@ -47,9 +47,10 @@ public:
   }
   fs::path dir() const { return m_dir; }
 
-  /// Runs strega-cli with `args` (each single-quoted for the shell), stdout and stderr captured apart.
+  /// Runs strega-cli with `args` (each single-quoted for the shell), stdout and stderr captured apart; with -q
+  /// first when the fixture is quiet.
   CliRun cli(const std::vector<std::string>& args) const {
-    std::string command = "'" + std::string(STREGA_CLI_EXE) + "'";
+    std::string command = "'" + std::string(STREGA_CLI_EXE) + "'" + (m_quiet ? " -q" : "");
     for (const auto& a : args)
       command += " '" + a + "'";
     const fs::path out = m_dir / "stdout.txt", err = m_dir / "stderr.txt";
@@ -98,6 +99,9 @@ public:
     for (std::size_t n = 0; n < dataBytes; ++n)
       out.put(static_cast<char>(n));
   }
+
+protected:
+  bool m_quiet = false; ///< pass -q (no progress bar) on every run
 
 private:
   fs::path m_dir;
