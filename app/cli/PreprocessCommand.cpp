@@ -33,13 +33,6 @@ nlohmann::json geometryJson(const ImageGeometry& g) {
           {"orientation", g.orientationCode()}};
 }
 
-preprocess::Contrast parseContrast(const std::string& s) {
-  if (s == "t1" || s == "T1") return preprocess::Contrast::T1;
-  if (s == "t2" || s == "T2") return preprocess::Contrast::T2;
-  if (s == "auto") return preprocess::Contrast::Auto;
-  throw Error(ErrorKind::InvalidArgument, "--contrast must be auto, t1 or t2");
-}
-
 } // namespace
 
 void registerPreprocess(CLI::App& app, Context& context, int& exitCode) {
@@ -88,7 +81,7 @@ void registerPreprocess(CLI::App& app, Context& context, int& exitCode) {
       options.registrationMode = args->skipRegistration    ? preprocess::RegistrationMode::Skip
                                  : args->forceRegistration ? preprocess::RegistrationMode::Register
                                                            : preprocess::RegistrationMode::Auto;
-      options.tissue.contrast = parseContrast(args->contrast);
+      options.tissue.contrast = preprocess::parseContrast(args->contrast);
       options.registration.deformable = !args->noDeformable;
       options.n4.enabled = !args->noN4;
       options.brainExtraction.refine = !args->noRefine;

@@ -49,10 +49,7 @@ pipeline::RunOptions buildRunOptions(const RunArgs& a) {
   if (a.threshold) o.postprocess.fixedThreshold = *a.threshold;
   if (a.minAreaMm2 >= 0.0) o.postprocess.minAreaMm2 = a.minAreaMm2;
   if (a.smoothingMm >= 0.0) o.postprocess.smoothingMm = a.smoothingMm;
-  if (!a.contrast.empty()) {
-    std::string json = "{\"preprocess\": {\"contrast\": \"" + a.contrast + "\"}}";
-    pipeline::applyRunOptionsJson(json, o);
-  }
+  if (!a.contrast.empty()) o.preprocess.tissue.contrast = preprocess::parseContrast(a.contrast);
   if (a.skipRegistration) o.preprocess.registrationMode = preprocess::RegistrationMode::Skip;
   if (a.forceRegistration) o.preprocess.registrationMode = preprocess::RegistrationMode::Register;
   if (a.noDeformable) o.preprocess.registration.deformable = false;

@@ -302,6 +302,7 @@ BatchSummary runBatch(const fs::path& inputFolder, const fs::path& outputFolder,
       row.id = input.id;
       row.input = input.path.string();
       const auto caseStart = std::chrono::steady_clock::now();
+      std::error_code ec; // per worker: the workers run at the same time
       fs::path staging;
       try {
         if (cancel.isCancelled()) throw Cancelled();

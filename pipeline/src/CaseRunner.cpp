@@ -53,13 +53,6 @@ const char* contrastName(preprocess::Contrast c) {
   return "auto";
 }
 
-preprocess::Contrast parseContrast(const std::string& s) {
-  if (s == "t1" || s == "T1") return preprocess::Contrast::T1;
-  if (s == "t2" || s == "T2") return preprocess::Contrast::T2;
-  if (s == "auto") return preprocess::Contrast::Auto;
-  throw Error(ErrorKind::InvalidArgument, "contrast must be auto, t1 or t2 (got '" + s + "')");
-}
-
 const char* registrationName(preprocess::RegistrationMode m) {
   switch (m) {
   case preprocess::RegistrationMode::Auto: return "auto";
@@ -136,8 +129,10 @@ fs::path executableDir() {
   return ec ? fs::path() : exe.parent_path();
 }
 
-/// Resolve the model path once per path and keep its fingerprint (hashing 14 MB per case would add up in batch).
-std::string modelFingerprint(const fs::path& path) {
+} // namespace
+
+// Hashed once per path, size and time: 14 MB per case would add up in a batch.
+std::string modelFileFingerprint(const fs::path& path) {
   static std::mutex mutex;
   static std::map<std::string, std::string> cache;
   std::lock_guard lock(mutex);
@@ -148,6 +143,8 @@ std::string modelFingerprint(const fs::path& path) {
   if (it != cache.end()) return it->second;
   return cache[key] = fingerprintPath(path);
 }
+
+namespace {
 
 json geometryJson(const ImageGeometry& g) {
   json direction = json::array();
@@ -183,8 +180,6 @@ std::string configFingerprint(const RunOptions& options) {
   return toHex64(fnv1a64(text.data(), text.size(), fnvOffsetBasis()));
 }
 
-std::string modelFileFingerprint(const fs::path& path) { return modelFingerprint(path); }
-
 void applyRunOptionsJson(const std::string& text, RunOptions& o) {
   json j;
   try {
@@ -214,7 +209,7 @@ void applyRunOptionsJson(const std::string& text, RunOptions& o) {
     }
     if (p.contains("contrast")) {
       take(p, "contrast", s, "preprocess.");
-      o.preprocess.tissue.contrast = parseContrast(s);
+      o.preprocess.tissue.contrast = preprocess::parseContrast(s);
     }
     take(p, "deformable", o.preprocess.registration.deformable, "preprocess.");
     take(p, "refine_brain_mask", o.preprocess.brainExtraction.refine, "preprocess.");
@@ -292,7 +287,7 @@ CaseResult runCase(const CaseInput& input, model::CceVae& cceVae, const RunOptio
   r.optionsJson = resultDefiningJson(options).dump();
   if (!options.modelPath.empty()) {
     r.modelPath = options.modelPath.string();
-    r.modelFingerprint = modelFingerprint(options.modelPath);
+    r.modelFingerprint = modelFileFingerprint(options.modelPath);
   }
   if (input.kind == CaseKind::BratsCase && input.image.empty())
     throw Error(ErrorKind::InvalidInput,
@@ -340,6 +335,7 @@ CaseResult runCase(const CaseInput& input, model::CceVae& cceVae, const RunOptio
     workingScore = postprocess::residualMap(modelInput, reconstruction.image, options.residual);
     post = postprocess::postprocess(workingScore, pre.workingBrainMask, options.postprocess, &stage);
     r.threshold = post.threshold;
+    r.thresholdMethod = options.postprocess.fixedThreshold ? "fixed" : "Otsu";
   }
 
   {
@@ -372,7 +368,8 @@ CaseResult runCase(const CaseInput& input, model::CceVae& cceVae, const RunOptio
                        : components;
       const int named = std::min<int>(static_cast<int>(r.findings.size()), 255);
       const std::vector<std::string> names = regions->dominantRegions(inAtlas, named);
-      for (int i = 0; i < named; ++i) r.findings[static_cast<std::size_t>(i)].region = names[static_cast<std::size_t>(i)];
+      for (int i = 0; i < named; ++i)
+        r.findings[static_cast<std::size_t>(i)].region = names[static_cast<std::size_t>(i)];
       if (!pre.registered)
         r.warnings.push_back("regions named in the input's own space (not registered to MNI): approximate");
     }

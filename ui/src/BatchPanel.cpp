@@ -1,4 +1,5 @@
 #include "BatchPanel.h"
+#include "BrowseRow.h"
 
 #include "Dialogs.h"
 
@@ -31,22 +32,10 @@ namespace strega::ui {
 namespace fs = std::filesystem;
 
 namespace {
+/// A line edit with a "..." button that picks a folder into it.
 QWidget* folderRow(QLineEdit* edit, QWidget* parent, const QString& title) {
-  auto* row = new QWidget(parent);
-  auto* layout = new QHBoxLayout(row);
-  layout->setContentsMargins(0, 0, 0, 0);
-  layout->addWidget(edit, 1);
-  auto* browse = new QToolButton(row);
-  browse->setText(QStringLiteral("..."));
-  layout->addWidget(browse);
-  QObject::connect(browse, &QToolButton::clicked, edit, [edit, parent, title] {
-    const QString path = QFileDialog::getExistingDirectory(parent, title, edit->text());
-    if (!path.isEmpty()) {
-      edit->setText(path);
-      Q_EMIT edit->editingFinished();
-    }
-  });
-  return row;
+  return withBrowse(edit, parent,
+                    [edit, parent, title] { return QFileDialog::getExistingDirectory(parent, title, edit->text()); });
 }
 
 pipeline::CaseStatus statusFrom(const std::string& text) {

@@ -1,5 +1,7 @@
 #include "ScreeningPanel.h"
 
+#include "BrowseRow.h"
+
 #include "strega/core/Error.h"
 #include "strega/model/CceVae.h"
 
@@ -18,25 +20,6 @@
 namespace strega::ui {
 
 namespace {
-/// A line edit with a "..." button that picks a file or folder into it.
-QWidget* withBrowse(QLineEdit* edit, QWidget* parent, std::function<QString()> pick) {
-  auto* row = new QWidget(parent);
-  auto* layout = new QHBoxLayout(row);
-  layout->setContentsMargins(0, 0, 0, 0);
-  layout->addWidget(edit, 1);
-  auto* browse = new QToolButton(row);
-  browse->setText(QStringLiteral("..."));
-  layout->addWidget(browse);
-  QObject::connect(browse, &QToolButton::clicked, edit, [edit, pick] {
-    const QString path = pick();
-    if (!path.isEmpty()) {
-      edit->setText(path);
-      Q_EMIT edit->editingFinished();
-    }
-  });
-  return row;
-}
-
 QString defaultModelText() {
   try {
     return QString::fromStdString(pipeline::defaultModelPath().string());

@@ -23,6 +23,13 @@ const char* toString(Contrast contrast) {
   return "auto";
 }
 
+Contrast parseContrast(const std::string& text) {
+  if (text == "auto") return Contrast::Auto;
+  if (text == "t1" || text == "T1") return Contrast::T1;
+  if (text == "t2" || text == "T2") return Contrast::T2;
+  throw Error(ErrorKind::InvalidArgument, "contrast must be auto, t1 or t2 (got '" + text + "')");
+}
+
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;

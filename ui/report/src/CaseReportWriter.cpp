@@ -1,8 +1,8 @@
 #include "strega/report/CaseReportWriter.h"
 
 #include "strega/core/Version.h"
-#include "strega/report/HtmlReport.h"
 #include "strega/pipeline/CaseInput.h"
+#include "strega/report/HtmlReport.h"
 
 #include <sstream>
 
@@ -26,7 +26,7 @@ pipeline::CaseExtraWriter htmlReportWriter(const pipeline::RunOptions& options) 
     c.brainMask = &r.brainMask;
     c.findings = r.findings;
     c.threshold = r.threshold;
-    c.thresholdMethod = r.optionsJson.find("\"threshold\":null") != std::string::npos ? "Otsu" : "fixed";
+    c.thresholdMethod = r.thresholdMethod;
     c.versions = {{"StRegA", std::string(versionString()) + " (" + gitCommit() + ")"},
                   {"model", r.modelPath + " (" + r.modelFingerprint + ")"},
                   {"device", r.device}};

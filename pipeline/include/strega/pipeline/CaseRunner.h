@@ -79,6 +79,7 @@ struct CaseResult {
   Mask brainMask;                             ///< native grid
   LabelMap tissue;                            ///< 0 background, 1 CSF, 2 GM, 3 WM; native grid
   double threshold = 0.0;                     ///< Otsu (or fixed) threshold on the score
+  std::string thresholdMethod;                ///< "Otsu" or "fixed"
   std::vector<postprocess::Finding> findings; ///< on the native grid, regions named in atlas space
 
   bool registered = false;

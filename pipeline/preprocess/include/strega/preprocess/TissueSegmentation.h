@@ -16,6 +16,8 @@ namespace strega::preprocess {
 enum class Contrast { Auto, T1, T2 };
 
 const char* toString(Contrast contrast);
+/// "auto", "t1" or "t2" (either case); Error(InvalidArgument) naming the text otherwise.
+Contrast parseContrast(const std::string& text);
 
 /// \brief Options of segmentTissues().
 struct TissueOptions {
