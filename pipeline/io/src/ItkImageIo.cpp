@@ -23,8 +23,10 @@
 #include <mutex>
 #include <optional>
 #include <sstream>
+#include <sys/statvfs.h>
 #include <system_error>
 #include <unistd.h>
+#include <zlib.h>
 
 namespace strega::io::itkio {
 namespace {
@@ -335,6 +337,35 @@ LoadedImage read(const fs::path& file, const ReadOptions& options, ProgressScope
   return loaded;
 }
 
+namespace {
+
+/// Whether the NIfTI file ITK wrote holds all `dataBytes` of voxels after its header, read through to the gzip
+/// check for a compressed file. ITK 5.2's NIfTI writer only prints "** ERROR: NWAD" when a write fails (a full
+/// disk) and returns as if it had succeeded.
+bool niftiComplete(const fs::path& file, std::uint64_t dataBytes) {
+  gzFile f = gzopen(file.c_str(), "rb");
+  if (!f) return false;
+  unsigned char header[352];
+  bool complete = gzread(f, header, sizeof header) == static_cast<int>(sizeof header);
+  if (complete) {
+    float voxOffset = 0.0f;
+    std::memcpy(&voxOffset, header + 108, 4);
+    const std::uint64_t expected = static_cast<std::uint64_t>(voxOffset) + dataBytes;
+    std::uint64_t total = sizeof header;
+    std::vector<unsigned char> buffer(std::size_t(1) << 20);
+    for (int n = 1; n > 0;) {
+      n = gzread(f, buffer.data(), static_cast<unsigned>(buffer.size()));
+      if (n < 0) complete = false;
+      if (n > 0) total += static_cast<std::uint64_t>(n);
+    }
+    complete = complete && total == expected;
+  }
+  gzclose_r(f);
+  return complete;
+}
+
+} // namespace
+
 void write(const ImageGeometry& geometry, const void* voxels, PixelType type, const fs::path& finalPath) {
   const std::string path = finalPath.string();
   const Format format = formatByName(finalPath);
@@ -383,6 +414,19 @@ void write(const ImageGeometry& geometry, const void* voxels, PixelType type, co
   }
   io->SetIORegion(region);
 
+  // Refuse up front when the disk cannot take the uncompressed size (an upper bound; compressed outputs are
+  // smaller): one clear message instead of a failure half way through ITK's writer.
+  const std::uint64_t dataBytes = geometry.voxelCount() * limits::bytesOf(type);
+  struct statvfs disk {};
+  if (::statvfs(folder.c_str(), &disk) == 0) {
+    const double available = double(disk.f_bavail) * double(disk.f_frsize);
+    const double needed = double(dataBytes) + double(1 << 16);
+    if (available < needed)
+      throw Error(ErrorKind::Io, "cannot write " + path + ": not enough space on the disk (" +
+                                   limits::formatBytes(needed) + " needed, " + limits::formatBytes(available) +
+                                   " free)");
+  }
+
   AtomicOutput out(finalPath);
   // Create the temporary file here first: a refusal (permissions, read-only or full file system) becomes one
   // clear message, before ITK's writers (which print to stderr and throw generic errors) are involved.
@@ -401,6 +445,9 @@ void write(const ImageGeometry& geometry, const void* voxels, PixelType type, co
       throw Error(ErrorKind::Io, "could not write " + path, capture.withCaptured(e.GetDescription()));
     }
   }
+  if (format == Format::Nifti && !niftiComplete(out.tempPath(), dataBytes))
+    throw Error(ErrorKind::Io, "could not write " + path + " (disk full?)",
+                "the NIfTI file written is incomplete: " + out.tempPath().string());
   out.commit();
 }
 

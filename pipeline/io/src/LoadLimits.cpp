@@ -11,17 +11,6 @@
 namespace strega::io::limits {
 namespace {
 
-// MemAvailable from /proc/meminfo in bytes, 0 when unknown (non-Linux, no procfs).
-std::uint64_t availableMemoryBytes() {
-  std::ifstream meminfo("/proc/meminfo");
-  std::string key;
-  std::uint64_t kib = 0;
-  std::string unit;
-  while (meminfo >> key >> kib >> unit)
-    if (key == "MemAvailable:") return kib * 1024;
-  return 0;
-}
-
 template <class T> void convert(const void* src, std::size_t count, float* dst) {
   T value;
   const auto* bytes = static_cast<const unsigned char*>(src);
@@ -33,18 +22,6 @@ template <class T> void convert(const void* src, std::size_t count, float* dst) 
 }
 
 } // namespace
-
-std::string formatBytes(double bytes) {
-  static const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-  int unit = 0;
-  while (bytes >= 1024.0 && unit < 6) {
-    bytes /= 1024.0;
-    ++unit;
-  }
-  char text[64];
-  std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.1f %s", bytes, units[unit]);
-  return text;
-}
 
 std::uint64_t checkedProduct(const std::vector<std::uint64_t>& sizes, const std::string& path) {
   std::uint64_t product = 1;

@@ -2,6 +2,7 @@
 // Internal to strega::io: checks shared by the non-DICOM readers before any voxel memory is allocated:
 // size limits (a header may claim terabytes), frame choice for 4D/5D files, pixel conversion to float.
 
+#include "strega/core/SystemMemory.h"
 #include "strega/io/ImageReader.h"
 
 #include <cstddef>
@@ -15,8 +16,7 @@ namespace strega::io::limits {
 /// 8 GiB is ~2 billion voxels: far above any brain MRI (a 0.5 mm whole head is ~20 million voxels).
 constexpr std::uint64_t kMaxFloatBytes = 8ull << 30;
 
-/// "1.5 GiB", "6.0 TiB": sizes for user messages.
-std::string formatBytes(double bytes);
+using strega::formatBytes; // "1.5 GiB": sizes for user messages
 
 /// Product of `sizes`, throwing Error(InvalidInput) on overflow (a header with absurd dimensions).
 std::uint64_t checkedProduct(const std::vector<std::uint64_t>& sizes, const std::string& path);

@@ -5,7 +5,7 @@
 #include "strega/core/Error.h"
 #include "strega/core/Math.h"
 
-#include <znzlib.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cmath>
@@ -28,16 +28,31 @@ bool endsWith(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
-// znzlib (ITK's copy, built with zlib) handle, closed on scope exit. Files are always opened through zlib, which
-// reads uncompressed files transparently: a gzipped file named .nii (or the reverse) still loads.
-struct ZnzCloser {
-  void operator()(znzptr* f) const {
-    if (f) Xznzclose(&f);
+// zlib file handle, closed on scope exit. Files are always opened through zlib, which reads uncompressed files
+// transparently: a gzipped file named .nii (or the reverse) still loads. zlib directly rather than ITK's znzlib,
+// whose reads cannot tell a gzip data error (a failed CRC) from the end of the file.
+struct GzCloser {
+  void operator()(gzFile_s* f) const {
+    if (f) gzclose_r(f);
   }
 };
-using ZnzHandle = std::unique_ptr<znzptr, ZnzCloser>;
+using GzHandle = std::unique_ptr<gzFile_s, GzCloser>;
 
-ZnzHandle openZnz(const fs::path& file) { return ZnzHandle(znzopen(file.c_str(), "rb", 1)); }
+GzHandle openGz(const fs::path& file) { return GzHandle(gzopen(file.c_str(), "rb")); }
+
+/// Bytes read into `buffer` (up to `size`), or -1 on a zlib data error.
+long long readGz(gzFile_s* f, void* buffer, std::size_t size) {
+  std::size_t done = 0;
+  auto* bytes = static_cast<unsigned char*>(buffer);
+  while (done < size) {
+    const unsigned ask = static_cast<unsigned>(std::min<std::size_t>(size - done, std::size_t(1) << 30));
+    const int n = gzread(f, bytes + done, ask);
+    if (n < 0) return -1;
+    if (n == 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  return static_cast<long long>(done);
+}
 
 bool isGzipped(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
@@ -225,12 +240,12 @@ std::optional<NiftiHeader> readHeader(const fs::path& file) {
   unsigned char bytes[540] = {};
   std::size_t got = 0;
   {
-    ZnzHandle f = openZnz(pair.header);
+    GzHandle f = openGz(pair.header);
     if (!f)
       throw Error(ErrorKind::Io, path + ": cannot open " + pair.header.filename().string() +
                                    (pair.header != file ? " (the header of this image)" : ""));
-    got = znzread(bytes, 1, sizeof bytes, f.get());
-    if (got > sizeof bytes) got = 0; // a zlib error reads as (size_t)-1
+    const long long n = readGz(f.get(), bytes, sizeof bytes);
+    got = n < 0 ? 0 : static_cast<std::size_t>(n);
   }
   if (got < 4) return std::nullopt;
   std::int32_t sizeofHdr;
@@ -443,11 +458,11 @@ LoadedImage read(const fs::path& file, const NiftiHeader& h, const ReadOptions& 
   limits::checkAllocation(voxels, voxels * bpv, sizeText(h), path);
 
   const FilePair pair = filePairOf(file);
-  ZnzHandle f = openZnz(h.twoFile ? pair.data : pair.header);
+  GzHandle f = openGz(h.twoFile ? pair.data : pair.header);
   if (!f) throw Error(ErrorKind::Io, path + ": cannot open the image data");
   const std::uint64_t start = static_cast<std::uint64_t>(h.voxOffset) + frame * voxels * bpv;
   const std::string truncated = path + ": the file is truncated or corrupt (voxel data missing)";
-  if (znzseek(f.get(), static_cast<long>(start), SEEK_SET) < 0) throw Error(ErrorKind::InvalidInput, truncated);
+  if (gzseek(f.get(), static_cast<z_off_t>(start), SEEK_SET) < 0) throw Error(ErrorKind::InvalidInput, truncated);
 
   // Read in chunks: progress, cancellation, and a short read (truncated gzip) caught at the chunk it happens.
   std::vector<float> values(voxels);
@@ -456,7 +471,7 @@ LoadedImage read(const fs::path& file, const NiftiHeader& h, const ReadOptions& 
   for (std::size_t first = 0; first < voxels; first += chunkVoxels) {
     const std::size_t count = std::min<std::size_t>(chunkVoxels, voxels - first);
     raw.resize(count * bpv);
-    if (znzread(raw.data(), 1, raw.size(), f.get()) != raw.size())
+    if (readGz(f.get(), raw.data(), raw.size()) != static_cast<long long>(raw.size()))
       throw Error(ErrorKind::InvalidInput, truncated,
                   "short read at voxel " + std::to_string(first) + " of frame " + std::to_string(frame));
     if (h.byteSwapped && bpv > 1)
@@ -464,6 +479,17 @@ LoadedImage read(const fs::path& file, const NiftiHeader& h, const ReadOptions& 
         std::reverse(&raw[n * bpv], &raw[n * bpv] + bpv);
     limits::convertToFloat(stored, raw.data(), count, values.data() + first);
     if (progress) progress->update(double(first + count) / double(voxels));
+  }
+  if (h.gzipped) {
+    // gzip's CRC sits at the end of the stream: read to it, or bit flips in the data would load as wrong voxels.
+    std::vector<unsigned char> rest(std::size_t(1) << 20);
+    for (long long n = 1; n > 0;)
+      if ((n = readGz(f.get(), rest.data(), rest.size())) < 0) {
+        int code = 0;
+        const char* why = gzerror(f.get(), &code);
+        throw Error(ErrorKind::InvalidInput, path + ": the file is corrupt (the gzip data check failed)",
+                    why ? why : "");
+      }
   }
   if (h.rescales())
     for (auto& v : values)
