@@ -21,6 +21,10 @@ void addRunOptions(CLI::App* cmd, RunArgs& a) {
   cmd->add_option("--samples", a.samples, "average N sampled reconstructions (default 0: decode mu)");
   cmd->add_option("--contrast", a.contrast, "tissue intensity order: auto (default), t1, t2");
   cmd->add_option("--precision", a.precision, "fp32 (default), bf16, fp16 (CUDA autocast)");
+  cmd
+    ->add_option("--max-memory", a.maxMemoryMb,
+                 "refuse a case whose estimated peak memory exceeds this many MiB (default: what is available)")
+    ->check(CLI::NonNegativeNumber);
   auto* skip = cmd->add_flag("--skip-registration", a.skipRegistration,
                              "input is skull-stripped and in atlas-like space already: work on its own grid");
   cmd->add_flag("--register", a.forceRegistration, "always register (also 240x240x155 skull-stripped inputs)")
@@ -49,6 +53,7 @@ pipeline::RunOptions buildRunOptions(const RunArgs& a) {
   if (a.threshold) o.postprocess.fixedThreshold = *a.threshold;
   if (a.minAreaMm2 >= 0.0) o.postprocess.minAreaMm2 = a.minAreaMm2;
   if (a.smoothingMm >= 0.0) o.postprocess.smoothingMm = a.smoothingMm;
+  if (a.maxMemoryMb >= 0.0) o.maxMemoryMb = a.maxMemoryMb;
   if (!a.contrast.empty()) o.preprocess.tissue.contrast = preprocess::parseContrast(a.contrast);
   if (a.skipRegistration) o.preprocess.registrationMode = preprocess::RegistrationMode::Skip;
   if (a.forceRegistration) o.preprocess.registrationMode = preprocess::RegistrationMode::Register;

@@ -17,7 +17,7 @@ struct RunArgs {
   std::string series, modality, model, device = "auto", config, contrast, precision;
   int threads = 0, samples = -1;
   std::optional<double> threshold;
-  double minAreaMm2 = -1.0, smoothingMm = -1.0;
+  double minAreaMm2 = -1.0, smoothingMm = -1.0, maxMemoryMb = -1.0;
   bool skipRegistration = false, forceRegistration = false, noDeformable = false, noHtml = false, noSeg = false;
 };
 

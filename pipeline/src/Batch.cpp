@@ -11,13 +11,18 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
+
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 namespace strega::pipeline {
@@ -172,12 +177,87 @@ std::string number(double v, int decimals) {
   return buf;
 }
 
-/// Move a finished staging folder into place, replacing an earlier result of the same case.
-void publishCase(const fs::path& staging, const fs::path& target) {
+/// \brief This process's staging area in `outputFolder`/.partial: a folder named after the host and pid, and a lock
+/// file next to it that the process holds (flock) while it lives. The kernel drops the lock when the process dies,
+/// also by SIGKILL, so a later batch can tell a dead batch's leftovers from those of a batch still running (another
+/// shard writing into the same folder) and remove only the former.
+class StagingArea {
+public:
+  explicit StagingArea(const fs::path& outputFolder) : m_partial(outputFolder / ".partial") {
+    std::error_code ec;
+    fs::create_directories(m_partial, ec);
+    if (ec) throw Error(ErrorKind::Io, "cannot create the output folder " + outputFolder.string(), ec.message());
+    removeStale();
+    char host[256] = "host";
+    ::gethostname(host, sizeof host - 1);
+    const std::string token = std::string(host) + "-" + std::to_string(::getpid());
+    m_folder = m_partial / token;
+    m_lockFile = m_partial / (token + ".lock");
+    m_lock = ::open(m_lockFile.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+    if (m_lock < 0 || ::flock(m_lock, LOCK_EX | LOCK_NB) != 0)
+      throw Error(ErrorKind::Io, "cannot create the staging area in " + m_partial.string(), std::strerror(errno));
+    fs::remove_all(m_folder, ec);
+    fs::create_directories(m_folder, ec);
+    if (ec) throw Error(ErrorKind::Io, "cannot create the staging area in " + m_partial.string(), ec.message());
+  }
+  ~StagingArea() {
+    std::error_code ec;
+    fs::remove_all(m_folder, ec);
+    fs::remove(m_lockFile, ec);
+    if (m_lock >= 0) ::close(m_lock);
+    fs::remove(m_partial, ec); // only when empty: other shards may still be staging
+  }
+  StagingArea(const StagingArea&) = delete;
+  StagingArea& operator=(const StagingArea&) = delete;
+
+  const fs::path& folder() const { return m_folder; }
+
+private:
+  /// Leftovers of batches that died (their lock file is free): staging folders and displaced earlier results.
+  void removeStale() {
+    std::error_code ec;
+    std::vector<fs::path> locks;
+    for (fs::directory_iterator it(m_partial, ec), end; !ec && it != end; it.increment(ec))
+      if (it->path().extension() == ".lock") locks.push_back(it->path());
+    for (const auto& lockFile : locks) {
+      const int fd = ::open(lockFile.c_str(), O_RDWR | O_CLOEXEC);
+      if (fd < 0) continue;
+      if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+        fs::path folder = lockFile;
+        folder.replace_extension();
+        fs::remove_all(folder, ec);
+        fs::remove(lockFile, ec);
+      }
+      ::close(fd);
+    }
+  }
+
+  fs::path m_partial, m_folder, m_lockFile;
+  int m_lock = -1;
+};
+
+/// Temporary files of writeFileAtomically() for `summaryName` (e.g. "summary.csv") left by a killed batch. Only
+/// this shard's names: another shard writing into the same folder has its own.
+void removeStaleTemporaries(const fs::path& outputFolder, const std::vector<std::string>& summaryNames) {
+  std::error_code ec;
+  std::vector<fs::path> stale;
+  for (fs::directory_iterator it(outputFolder, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    for (const auto& summaryName : summaryNames) {
+      const std::string stem = fs::path(summaryName).stem().string();
+      if (name.rfind("." + stem + ".tmp-", 0) == 0) stale.push_back(it->path());
+    }
+  }
+  for (const auto& file : stale)
+    fs::remove(file, ec);
+}
+
+/// Move a finished staging folder into place, replacing an earlier result of the same case; the earlier result
+/// is first moved aside into `asideFolder` (the staging area) so that a crash in between leaves no mix of both.
+void publishCase(const fs::path& staging, const fs::path& target, const fs::path& asideFolder) {
   std::error_code ec;
   if (fs::exists(target, ec)) {
-    const fs::path old =
-      target.parent_path() / ".partial" / (target.filename().string() + ".old-" + std::to_string(::getpid()));
+    const fs::path old = asideFolder / (target.filename().string() + ".old");
     fs::remove_all(old, ec);
     fs::rename(target, old, ec);
     if (ec) throw Error(ErrorKind::Io, "cannot replace the earlier result in " + target.string(), ec.message());
@@ -261,14 +341,13 @@ BatchSummary runBatch(const fs::path& inputFolder, const fs::path& outputFolder,
     summary.rows[i].status = CaseStatus::Pending;
   }
 
-  std::error_code ec;
-  fs::create_directories(outputFolder / ".partial", ec);
-  if (ec) throw Error(ErrorKind::Io, "cannot create the output folder " + outputFolder.string(), ec.message());
+  const StagingArea stagingArea(outputFolder);
   const std::string suffix = options.shard.count > 1 ? "-shard-" + std::to_string(options.shard.index) + "-of-" +
                                                          std::to_string(options.shard.count)
                                                      : "";
   const fs::path csvPath = outputFolder / ("summary" + suffix + ".csv");
   const fs::path jsonPath = outputFolder / ("summary" + suffix + ".json");
+  removeStaleTemporaries(outputFolder, {csvPath.filename().string(), jsonPath.filename().string()});
 
   RunOptions runOptions = options.run;
   if (runOptions.modelPath.empty()) runOptions.modelPath = defaultModelPath();
@@ -319,11 +398,10 @@ BatchSummary runBatch(const fs::path& inputFolder, const fs::path& outputFolder,
         CaseSink caseSink(aggregate, slot, input.id);
         ProgressScope scope(caseSink, "", cancel);
         CaseResult result = runCase(input, *net, runOptions, scope);
-        staging =
-          outputFolder / ".partial" / (input.id + "." + std::to_string(::getpid()) + "." + std::to_string(slot));
+        staging = stagingArea.folder() / (input.id + "." + std::to_string(slot));
         fs::remove_all(staging, ec);
         writeCaseOutputs(result, staging, runOptions, options.extraWriter);
-        publishCase(staging, target);
+        publishCase(staging, target, stagingArea.folder());
         row.status = CaseStatus::Done;
         row.findings = result.findings.size();
         for (const auto& f : result.findings) {
@@ -384,7 +462,6 @@ BatchSummary runBatch(const fs::path& inputFolder, const fs::path& outputFolder,
     }
   summary.cancelled = cancel.isCancelled() || summary.count(CaseStatus::Cancelled) > 0;
   writeSummary();
-  fs::remove(outputFolder / ".partial", ec); // only when empty
   return summary;
 }
 

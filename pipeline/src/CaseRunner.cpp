@@ -2,6 +2,7 @@
 
 #include "strega/core/AtomicOutput.h"
 #include "strega/core/Error.h"
+#include "strega/core/SystemMemory.h"
 #include "strega/core/Version.h"
 #include "strega/io/DicomSegWriter.h"
 #include "strega/io/ImageReader.h"
@@ -17,6 +18,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
+#include <set>
 #include <unistd.h>
 
 namespace strega::pipeline {
@@ -92,6 +94,7 @@ json optionsJson(const RunOptions& o) {
                       {"smoothing_mm", o.postprocess.smoothingMm},
                       {"min_area_mm2", o.postprocess.minAreaMm2}};
   j["outputs"] = {{"html_report", o.htmlReport}, {"dicom_seg", o.dicomSeg}};
+  j["resources"] = {{"max_memory_mb", o.maxMemoryMb}};
   return j;
 }
 
@@ -103,6 +106,7 @@ json resultDefiningJson(const RunOptions& o) {
   j["inference"].erase("threads");
   j["inference"].erase("batch_size");
   j.erase("outputs");
+  j.erase("resources");
   j.erase("model"); // compared by content (model fingerprint), not by how its path was spelled
   return j;
 }
@@ -187,8 +191,10 @@ void applyRunOptionsJson(const std::string& text, RunOptions& o) {
   } catch (const json::exception& e) {
     throw Error(ErrorKind::InvalidArgument, "config is not valid JSON", e.what());
   }
-  checkKeys(j, {"series_uid", "modality", "model", "preprocess", "inference", "residual", "postprocess", "outputs"},
-            "");
+  checkKeys(
+    j,
+    {"series_uid", "modality", "model", "preprocess", "inference", "residual", "postprocess", "outputs", "resources"},
+    "");
   take(j, "series_uid", o.seriesUid, "");
   take(j, "modality", o.modality, "");
   if (j.contains("model")) {
@@ -261,6 +267,20 @@ void applyRunOptionsJson(const std::string& text, RunOptions& o) {
     take(p, "html_report", o.htmlReport, "outputs.");
     take(p, "dicom_seg", o.dicomSeg, "outputs.");
   }
+  if (j.contains("resources")) {
+    const json& p = j["resources"];
+    checkKeys(p, {"max_memory_mb"}, "resources.");
+    take(p, "max_memory_mb", o.maxMemoryMb, "resources.");
+    if (!(o.maxMemoryMb >= 0.0)) throw Error(ErrorKind::InvalidArgument, "resources.max_memory_mb must be >= 0");
+  }
+}
+
+std::uint64_t estimatePeakMemoryBytes(const ImageGeometry& native) {
+  // Measured peaks (bench/pipeline/memory_bench.py, 2026-11-26): 769 MiB for 7.1 M voxels (Colin27, 1 mm) and
+  // 1339 MiB for 35.2 M voxels (0.5 mm), i.e. ~625 MiB + ~21 bytes per native voxel.
+  constexpr std::uint64_t fixedBytes = 750ull << 20;
+  constexpr std::uint64_t bytesPerVoxel = 26;
+  return fixedBytes + bytesPerVoxel * static_cast<std::uint64_t>(native.voxelCount());
 }
 
 fs::path defaultModelPath() {
@@ -279,6 +299,34 @@ fs::path defaultModelPath() {
   throw Error(ErrorKind::Model, "no model found: set --model or STREGA_MODEL (the default model " +
                                   std::string(kDefaultModelFile) + " is installed with strega in share/strega/models)");
 }
+
+namespace {
+
+/// Refuse up front, with the figure, a case that would not fit in memory (options.maxMemoryMb, else what is
+/// available now next to what this process already holds).
+void checkMemory(const ImageGeometry& native, const RunOptions& options, CaseResult& r) {
+  r.memoryEstimateBytes = estimatePeakMemoryBytes(native);
+  const double needed = static_cast<double>(r.memoryEstimateBytes);
+  const std::string size =
+    std::to_string(native.size[0]) + " x " + std::to_string(native.size[1]) + " x " + std::to_string(native.size[2]);
+  if (options.maxMemoryMb > 0.0) {
+    const double limit = options.maxMemoryMb * 1024.0 * 1024.0;
+    if (needed > limit)
+      throw Error(ErrorKind::Unsupported, "screening this image (" + size + " voxels) needs about " +
+                                            formatBytes(needed) + " of memory, more than the limit of " +
+                                            formatBytes(limit) + " (--max-memory)");
+    return;
+  }
+  const std::uint64_t available = availableMemoryBytes();
+  if (available == 0) return; // unknown: no procfs
+  const double usable = static_cast<double>(available) + static_cast<double>(residentMemoryBytes());
+  if (needed > usable)
+    throw Error(ErrorKind::Unsupported, "screening this image (" + size + " voxels) needs about " +
+                                          formatBytes(needed) + " of memory; only " + formatBytes(usable) +
+                                          " is available");
+}
+
+} // namespace
 
 CaseResult runCase(const CaseInput& input, model::CceVae& cceVae, const RunOptions& options, ProgressScope& progress) {
   const auto started = std::chrono::steady_clock::now();
@@ -303,9 +351,12 @@ CaseResult runCase(const CaseInput& input, model::CceVae& cceVae, const RunOptio
     loaded = io::readImage(input.image, read, &stage);
     r.inputFormat = loaded.info.format;
     r.dicomSeries = loaded.dicomSeries;
-    for (const auto& w : loaded.info.warnings)
+    for (const auto& w : loaded.info.warnings) {
       r.warnings.push_back("input: " + w);
+      stage.warn(w); // e.g. a missing slice filled by interpolation: the user must hear of it, not only the report
+    }
   }
+  checkMemory(loaded.image.geometry(), options, r);
 
   preprocess::PreprocessResult pre;
   {
@@ -431,6 +482,7 @@ std::string caseReportJson(const CaseResult& r) {
                  {"skull_stripped_input", r.skullStrippedInput},
                  {"contrast", r.contrast},
                  {"brain_volume_ml", r.brainVolumeMl},
+                 {"memory_estimate_bytes", r.memoryEstimateBytes},
                  {"threshold", r.threshold},
                  {"findings", findings},
                  {"total_volume_ml", totalMl},
@@ -452,27 +504,53 @@ void writeCaseOutputs(CaseResult& r, const fs::path& outdir, const RunOptions& o
   fs::create_directories(outdir, ec);
   if (ec) throw Error(ErrorKind::Io, "cannot create the output folder " + outdir.string(), ec.message());
   removeStaleMask(outdir);
-  io::writeMask(r.tissue, outdir / "tissue.nii.gz");
-  if (progress) progress->update(0.15);
-  io::writeMask(r.brainMask, outdir / "brain_mask.nii.gz");
-  io::writeImage(r.residual, outdir / "residual.nii.gz");
-  if (progress) progress->update(0.4);
-  if (options.dicomSeg && r.inputFormat.rfind("DICOM", 0) == 0) {
-    if (r.dicomSeries) {
-      io::writeDicomSeg(r.mask, *r.dicomSeries, outdir / "seg.dcm");
-    } else {
-      r.warnings.push_back("seg.dcm not written: the series was resampled on loading (uneven or missing slices), "
-                           "so the mask's slices do not correspond to source images");
+  // The outputs this call writes, removed again if a later one fails: a full disk must not leave half a case
+  // (earlier outputs of the same names are stale anyway once the mask is gone).
+  const std::vector<std::string> names = {"tissue.nii.gz", "brain_mask.nii.gz", "residual.nii.gz",
+                                          "seg.dcm",       "report.json",       "mask.nii.gz"};
+  std::vector<fs::path> extraFiles;
+  try {
+    io::writeMask(r.tissue, outdir / "tissue.nii.gz");
+    if (progress) progress->update(0.15);
+    io::writeMask(r.brainMask, outdir / "brain_mask.nii.gz");
+    io::writeImage(r.residual, outdir / "residual.nii.gz");
+    if (progress) progress->update(0.4);
+    if (options.dicomSeg && r.inputFormat.rfind("DICOM", 0) == 0) {
+      if (r.dicomSeries) {
+        io::writeDicomSeg(r.mask, *r.dicomSeries, outdir / "seg.dcm");
+      } else {
+        r.warnings.push_back("seg.dcm not written: the series was resampled on loading (uneven or missing slices), "
+                             "so the mask's slices do not correspond to source images");
+      }
     }
+    if (progress) progress->update(0.5);
+    if (extra) {
+      std::set<fs::path> before;
+      for (fs::directory_iterator it(outdir, ec), end; !ec && it != end; it.increment(ec))
+        before.insert(it->path());
+      try {
+        for (auto& w : extra(r, outdir))
+          r.warnings.push_back(std::move(w));
+      } catch (...) {
+        for (fs::directory_iterator it(outdir, ec), end; !ec && it != end; it.increment(ec))
+          if (!before.count(it->path())) extraFiles.push_back(it->path());
+        throw;
+      }
+      for (fs::directory_iterator it(outdir, ec), end; !ec && it != end; it.increment(ec))
+        if (!before.count(it->path())) extraFiles.push_back(it->path());
+    }
+    if (progress) progress->update(0.85);
+    writeFileAtomically(outdir / "report.json", caseReportJson(r));
+    // Last: the mask is the sign that the case is complete (see the header).
+    io::writeMask(r.mask, outdir / "mask.nii.gz");
+  } catch (...) {
+    std::error_code ignored;
+    for (const auto& name : names)
+      fs::remove(outdir / name, ignored);
+    for (const auto& file : extraFiles)
+      fs::remove_all(file, ignored);
+    throw;
   }
-  if (progress) progress->update(0.5);
-  if (extra)
-    for (auto& w : extra(r, outdir))
-      r.warnings.push_back(std::move(w));
-  if (progress) progress->update(0.85);
-  writeFileAtomically(outdir / "report.json", caseReportJson(r));
-  // Last: the mask is the sign that the case is complete (see the header).
-  io::writeMask(r.mask, outdir / "mask.nii.gz");
   if (progress) progress->update(1.0);
 }
 

@@ -150,3 +150,38 @@ TEST(RunOptionsJson, RoundTripAndErrors) {
   EXPECT_THROW(applyRunOptionsJson("{not json", x), Error);
   EXPECT_THROW(applyRunOptionsJson(R"({"preprocess": {"registration": "maybe"}})", x), Error);
 }
+
+namespace {
+
+ImageGeometry grid(std::size_t x, std::size_t y, std::size_t z, double spacing) {
+  ImageGeometry g;
+  g.size = {x, y, z};
+  g.spacingMm = {spacing, spacing, spacing};
+  return g;
+}
+
+} // namespace
+
+TEST(MemoryEstimate, OneMillimetreHeadUnderTwoGiB_HalfMillimetreBoundedAndGrowingWithVoxels) {
+  const std::uint64_t head1mm = estimatePeakMemoryBytes(grid(181, 217, 181, 1.0));
+  const std::uint64_t head05mm = estimatePeakMemoryBytes(grid(301, 370, 316, 0.5));
+  EXPECT_LE(head1mm, 2ull << 30);
+  // Above what bench/pipeline/memory_bench.py measured (769 and 1339 MiB): the estimate must not let a case
+  // start that then runs out of memory.
+  EXPECT_GE(head1mm, 769ull << 20);
+  EXPECT_GE(head05mm, 1339ull << 20);
+  EXPECT_LE(head05mm, 3ull << 30);
+  EXPECT_GT(head05mm, head1mm);
+}
+
+TEST(MemoryEstimate, ResourcesInConfigJson_RoundTripAndLeftOutOfTheFingerprint) {
+  RunOptions a;
+  RunOptions b = a;
+  b.maxMemoryMb = 512;
+  EXPECT_EQ(configFingerprint(a), configFingerprint(b)); // a resource setting does not change results
+  RunOptions c;
+  applyRunOptionsJson(runOptionsToJson(b), c);
+  EXPECT_EQ(c.maxMemoryMb, 512);
+  EXPECT_THROW(applyRunOptionsJson(R"({"resources": {"max_memory_mb": -1}})", c), Error);
+  EXPECT_THROW(applyRunOptionsJson(R"({"resources": {"max_memory": 1}})", c), Error);
+}

@@ -55,9 +55,10 @@ ImageF checkInput(const ImageF& native, PreprocessResult& result, ProgressScope&
   g.validate();
   for (int a = 0; a < 3; ++a)
     if (g.size[a] < 2)
-      throw Error(ErrorKind::Unsupported, "this is a 2D image; brain pre-processing needs a 3D volume",
-                  "size " + std::to_string(g.size[0]) + " x " + std::to_string(g.size[1]) + " x " +
-                    std::to_string(g.size[2]));
+      throw Error(ErrorKind::Unsupported, "the image is " + std::to_string(g.size[0]) + " x " +
+                                            std::to_string(g.size[1]) + " x " + std::to_string(g.size[2]) +
+                                            " voxels (a single slice or less); brain pre-processing needs a 3D "
+                                            "volume");
   const double thickest = std::max({g.spacingMm[0], g.spacingMm[1], g.spacingMm[2]});
   const double thinnest = std::min({g.spacingMm[0], g.spacingMm[1], g.spacingMm[2]});
   if (thickest > kThickSliceLimitMm)

@@ -65,8 +65,10 @@ struct BatchSummary {
 };
 
 /// Process the cases found in `inputFolder` (findCases()) into `outputFolder`/<case id>/ with the outputs of
-/// writeCaseOutputs(). Each case is computed in a hidden staging folder (`outputFolder`/.partial/) and renamed
-/// into place only when complete, so a killed batch leaves no partial case behind. A failing case becomes a
+/// writeCaseOutputs(). Each case is written into a hidden staging folder (`outputFolder`/.partial/<host>-<pid>/)
+/// and renamed into place only when complete, so a killed batch (even by SIGKILL) leaves no partial case behind;
+/// the next batch into the same folder removes what a dead batch left there (its lock file is free) and leaves
+/// the staging of batches still running (other shards) alone. A failing case becomes a
 /// row with its reason and the batch goes on. `outputFolder`/summary.csv and summary.json (with a shard:
 /// summary-shard-i-of-N.*) are rewritten atomically after every case. Cancellation (the token) stops after the
 /// cases in flight are abandoned; the rows say which were cancelled, and the summary is still written.

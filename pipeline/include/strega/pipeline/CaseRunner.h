@@ -14,6 +14,7 @@
 #include "strega/postprocess/Residual.h"
 #include "strega/preprocess/Preprocess.h"
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -39,7 +40,16 @@ struct RunOptions {
   postprocess::PostprocessOptions postprocess;
   bool htmlReport = true; ///< write report.html
   bool dicomSeg = true;   ///< write seg.dcm when the input is a DICOM series
+  /// Refuse a case whose estimated peak memory (estimatePeakMemoryBytes) exceeds this many MiB; 0: what the
+  /// machine (and its cgroup) has available when the case starts. Does not change results.
+  double maxMemoryMb = 0.0;
 };
+
+/// Peak resident memory that runCase() needs for an input on grid `native`, in bytes: a fixed part (the atlas-grid
+/// working images, the model, the libraries) plus a part per native voxel (the native-grid images of loading,
+/// N4 and mapping back). Calibrated with bench/pipeline/memory_bench.py on Colin27 at 1 mm and 0.5 mm, with ~20 %
+/// to spare.
+std::uint64_t estimatePeakMemoryBytes(const ImageGeometry& native);
 
 /// The settings as JSON text (every field, also defaults; the model as its path and content fingerprint).
 std::string runOptionsToJson(const RunOptions& options);
@@ -86,6 +96,7 @@ struct CaseResult {
   bool skullStrippedInput = false;
   std::string contrast; ///< "T1" / "T2"
   double brainVolumeMl = 0.0;
+  std::uint64_t memoryEstimateBytes = 0; ///< estimatePeakMemoryBytes() of the input, checked before pre-processing
   std::vector<CaseStageTiming> timings;
   double totalSeconds = 0.0;
   std::vector<std::string> warnings;
@@ -109,6 +120,8 @@ using CaseExtraWriter = std::function<std::vector<std::string>(const CaseResult&
 /// mask.nii.gz LAST. Every file is written atomically, and a stale mask.nii.gz is removed first, so that the
 /// contract holds: mask.nii.gz exists (with the input's geometry) only after a complete, successful case.
 /// Warnings of the writing (e.g. why seg.dcm was not written) are added to `result.warnings` (in report.json).
+/// When a write fails (a full disk), the files this call already wrote are removed before the Error propagates:
+/// no partial outputs.
 void writeCaseOutputs(CaseResult& result, const std::filesystem::path& outdir, const RunOptions& options,
                       const CaseExtraWriter& extra = {}, ProgressScope* progress = nullptr);
 
