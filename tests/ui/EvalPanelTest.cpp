@@ -304,6 +304,34 @@ TEST_F(EvalFixture, MissingTruthFolder_ErrorDialogAndTheWindowStaysUsable) {
   EXPECT_EQ(visibleErrorDialog(), nullptr);
 }
 
+TEST_F(EvalFixture, CancelRightAfterStart_EndsCancelledAndIdle) {
+  // 40 cases: reading them all takes far longer than the GUI thread needs to ask the worker to stop.
+  const fs::path truth = scratch() / "many-truth", pred = scratch() / "many-pred";
+  fs::create_directories(truth);
+  for (int i = 0; i < 40; ++i) {
+    const std::string name = "case" + std::to_string(i);
+    fs::copy_file(truthDir() / "caseB_seg.nii.gz", truth / (name + "_seg.nii.gz"));
+    fs::create_directories(pred / name);
+    fs::copy_file(predDir() / "caseB/mask.nii.gz", pred / name / "mask.nii.gz");
+  }
+  Window w;
+  EvalPanel* panel = w.window.evalPanel();
+  setField(panel->predictionsEdit(), pred);
+  setField(panel->truthEdit(), truth);
+  QSignalSpy finished(panel, &EvalPanel::finished);
+  ASSERT_TRUE(panel->start());
+  EXPECT_TRUE(panel->isRunning());
+  EXPECT_FALSE(panel->runButton()->isEnabled());
+  panel->cancel();
+  ASSERT_TRUE(finished.wait(30000) || !finished.isEmpty());
+  EXPECT_FALSE(finished[0][0].toBool());
+  EXPECT_TRUE(finished[0][1].toString().isEmpty()) << "cancelled is not an error";
+  EXPECT_EQ(panel->statusLabel()->text().toStdString(), "Cancelled.");
+  EXPECT_FALSE(panel->isRunning());
+  EXPECT_TRUE(panel->runButton()->isEnabled());
+  EXPECT_EQ(visibleErrorDialog(), nullptr);
+}
+
 TEST_F(EvalFixture, CaseToOpen_RunOutputFolderImageBesideTruthOrNothing) {
   pipeline::EvalRow row;
   row.caseName = "caseA";
