@@ -61,15 +61,10 @@ void registerEval(CLI::App& app, Context& context, int& exitCode) {
       bar.finish();
       for (const auto& row : report.rows)
         if (!row.scores) std::cerr << "strega-cli: warning: " << row.caseName << ": " << row.reason << "\n";
-      const auto& s = report.summary;
-      std::printf("%zu cases scored (%zu with a lesion, %zu healthy), %zu missing, %zu failed; Dice %.3f ± %.3f",
-                  s.scored, s.scored - s.healthyCases, s.healthyCases, s.missing, s.failed, s.dice.mean, s.dice.sd);
-      if (s.healthyCases > 0) std::printf(", false positives on healthy cases %.2f mL", s.falsePositiveMl.mean);
-      if (report.baselineSummary)
-        std::printf("; threshold baseline Dice %.3f ± %.3f", report.baselineSummary->dice.mean,
-                    report.baselineSummary->dice.sd);
-      std::printf("\nwrote %s/eval.{csv,json,md,png}\n", args->outdir.c_str());
-      if (s.scored == 0) throw Error(ErrorKind::InvalidInput, "no case could be scored (see eval.csv for the reasons)");
+      std::printf("%s\nwrote %s/eval.{csv,json,md,png}\n", pipeline::evalSummaryLine(report).c_str(),
+                  args->outdir.c_str());
+      if (report.summary.scored == 0)
+        throw Error(ErrorKind::InvalidInput, "no case could be scored (see eval.csv for the reasons)");
     });
   });
 }

@@ -1,4 +1,5 @@
-// writeEvalReport(): eval.csv, eval.json, eval.md and eval.png of an evaluation.
+// writeEvalReport(): eval.csv, eval.json, eval.md and eval.png of an evaluation; readEvalReport() reads eval.json
+// back; the plot and the summary line shared by strega-cli eval and the GUI's Evaluation panel.
 #include "strega/core/AtomicOutput.h"
 #include "strega/core/BarChart.h"
 #include "strega/core/Error.h"
@@ -10,6 +11,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace strega::pipeline {
@@ -197,7 +200,9 @@ std::string markdownText(const EvalReport& r) {
   return md.str();
 }
 
-RgbImage dicePlot(const EvalReport& r) {
+} // namespace
+
+RgbImage renderDicePlot(const EvalReport& r) {
   BarChartOptions options;
   options.title = "DICE PER CASE";
   options.yLabel = "DICE";
@@ -220,8 +225,6 @@ RgbImage dicePlot(const EvalReport& r) {
   return renderBarChart(series, options);
 }
 
-} // namespace
-
 void writeEvalReport(const EvalReport& report, const fs::path& outDir) {
   std::error_code ec;
   fs::create_directories(outDir, ec);
@@ -229,7 +232,109 @@ void writeEvalReport(const EvalReport& report, const fs::path& outDir) {
   writeFileAtomically(outDir / "eval.csv", csvText(report));
   writeFileAtomically(outDir / "eval.json", jsonText(report));
   writeFileAtomically(outDir / "eval.md", markdownText(report));
-  writePng(outDir / "eval.png", dicePlot(report));
+  writePng(outDir / "eval.png", renderDicePlot(report));
+}
+
+std::string evalSummaryLine(const EvalReport& report) {
+  const EvalSummary& s = report.summary;
+  char text[512];
+  std::snprintf(text, sizeof text,
+                "%zu cases scored (%zu with a lesion, %zu healthy), %zu missing, %zu failed; Dice %.3f ± %.3f",
+                s.scored, s.scored - s.healthyCases, s.healthyCases, s.missing, s.failed, s.dice.mean, s.dice.sd);
+  std::string line = text;
+  if (s.healthyCases > 0) {
+    std::snprintf(text, sizeof text, ", false positives on healthy cases %.2f mL", s.falsePositiveMl.mean);
+    line += text;
+  }
+  if (report.baselineSummary) {
+    std::snprintf(text, sizeof text, "; threshold baseline Dice %.3f ± %.3f", report.baselineSummary->dice.mean,
+                  report.baselineSummary->dice.sd);
+    line += text;
+  }
+  return line;
+}
+
+namespace {
+
+std::optional<MaskScores> scoresFromJson(const nlohmann::json& j) {
+  if (j.is_null()) return std::nullopt;
+  MaskScores s;
+  s.dice = j.at("dice").get<double>();
+  s.sensitivity = j.at("sensitivity").get<double>();
+  s.precision = j.at("precision").get<double>();
+  // Written as null when exactly one mask was empty (JSON has no infinity).
+  const nlohmann::json& hd95 = j.at("hd95_mm");
+  s.hd95Mm = hd95.is_null() ? std::numeric_limits<double>::infinity() : hd95.get<double>();
+  s.predictedVolumeMl = j.at("predicted_volume_ml").get<double>();
+  s.trueVolumeMl = j.at("true_volume_ml").get<double>();
+  return s;
+}
+
+EvalSummary summaryFromJson(const nlohmann::json& j) {
+  auto m = [&](const char* key) {
+    const nlohmann::json& x = j.at(key);
+    return MetricSummary{x.at("mean").get<double>(), x.at("sd").get<double>(), x.at("n").get<std::size_t>()};
+  };
+  EvalSummary s;
+  s.scored = j.at("scored").get<std::size_t>();
+  s.missing = j.at("missing").get<std::size_t>();
+  s.failed = j.at("failed").get<std::size_t>();
+  s.dice = m("dice");
+  s.sensitivity = m("sensitivity");
+  s.precision = m("precision");
+  s.hd95Mm = m("hd95_mm");
+  s.predictedVolumeMl = m("predicted_volume_ml");
+  s.trueVolumeMl = m("true_volume_ml");
+  s.healthyCases = j.at("healthy_cases").get<std::size_t>();
+  s.falsePositiveMl = m("false_positive_ml_on_healthy");
+  return s;
+}
+
+} // namespace
+
+EvalReport readEvalReport(const fs::path& path) {
+  std::error_code ec;
+  const fs::path file = fs::is_directory(path, ec) ? path / "eval.json" : path;
+  if (!fs::is_regular_file(file, ec))
+    throw Error(ErrorKind::Io, "no evaluation results: " + file.string() + " does not exist");
+  std::ifstream in(file);
+  if (!in) throw Error(ErrorKind::Io, "cannot read " + file.string());
+  try {
+    const nlohmann::json j = nlohmann::json::parse(in);
+    EvalReport r;
+    r.predDir = j.at("prediction_dir").get<std::string>();
+    r.truthDir = j.at("truth_dir").get<std::string>();
+    r.summary = summaryFromJson(j.at("summary"));
+    if (j.contains("baseline")) {
+      const nlohmann::json& b = j.at("baseline");
+      BaselineOptions options;
+      options.modality = b.at("preferred_modality").get<std::string>();
+      options.k = b.at("k").get<double>();
+      options.minAreaMm2 = b.at("min_area_mm2").get<double>();
+      r.baseline = options;
+      r.baselineSummary = summaryFromJson(b.at("summary"));
+    }
+    for (const nlohmann::json& c : j.at("cases")) {
+      EvalRow row;
+      row.caseName = c.at("case").get<std::string>();
+      row.reason = c.at("reason").get<std::string>();
+      row.predictionMissing = c.at("status").get<std::string>() == "missing";
+      row.truthPath = c.at("truth").get<std::string>();
+      row.predictionPath = c.at("prediction").get<std::string>();
+      row.scores = scoresFromJson(c.at("scores"));
+      if (c.contains("baseline")) {
+        const nlohmann::json& b = c.at("baseline");
+        row.baselineImage = b.at("image").get<std::string>();
+        row.baselineModality = b.at("modality").get<std::string>();
+        row.baselineReason = b.at("reason").get<std::string>();
+        row.baseline = scoresFromJson(b.at("scores"));
+      }
+      r.rows.push_back(std::move(row));
+    }
+    return r;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorKind::InvalidInput, file.string() + " is not an eval.json written by strega-cli eval", e.what());
+  }
 }
 
 } // namespace strega::pipeline

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -252,6 +253,89 @@ TEST_F(EvalFolders, Evaluate_MissingAndUnreadablePredictions_AreRowsOutsideTheMe
   text << csv.rdbuf();
   EXPECT_NE(text.str().find("\nD,missing,"), std::string::npos) << text.str();
   EXPECT_NE(text.str().find("\nA,ok,,1.0000,"), std::string::npos) << text.str();
+}
+
+TEST_F(EvalFolders, ReadEvalReport_RoundTripsWhatTheWriterWrote) {
+  const auto g = grid(10);
+  const Mask cube = box(g, {2, 2, 2}, {5, 5, 5});
+  put("truth/A/A_seg.nii.gz", cube);
+  put("truth/B/B_seg.nii.gz", cube);
+  put("truth/H/H_seg.nii.gz", Mask(g, 0));
+  put("truth/M/M_seg.nii.gz", cube);
+  put("pred/A/mask.nii.gz", box(g, {4, 2, 2}, {7, 5, 5})); // Dice 0.5
+  put("pred/B/mask.nii.gz", Mask(g, 0));                   // Dice 0, HD95 infinite
+  put("pred/H/mask.nii.gz", box(g, {0, 0, 0}, {1, 1, 1})); // healthy with 8 false-positive voxels
+  // The baseline's image beside A only: the others get a reason.
+  ImageF image(g, 100.0f);
+  for (std::size_t n = 0; n < image.voxelCount(); ++n)
+    if (cube[n]) image[n] = 1000.0f;
+  io::writeImage(image, dir() / "truth/A/A_t2.nii.gz");
+  EvalOptions options;
+  options.predDir = dir() / "pred";
+  options.truthDir = dir() / "truth";
+  options.baseline = BaselineOptions{"flair", 1.5, 4.0};
+  const EvalReport written = evaluate(options);
+  writeEvalReport(written, dir() / "out");
+
+  const EvalReport read = readEvalReport(dir() / "out");
+  EXPECT_EQ(read.predDir, written.predDir);
+  EXPECT_EQ(read.truthDir, written.truthDir);
+  ASSERT_EQ(read.rows.size(), 4u);
+  for (std::size_t i = 0; i < read.rows.size(); ++i) {
+    const EvalRow &a = read.rows[i], &b = written.rows[i];
+    EXPECT_EQ(a.caseName, b.caseName);
+    EXPECT_EQ(a.reason, b.reason);
+    EXPECT_EQ(a.predictionMissing, b.predictionMissing);
+    EXPECT_EQ(a.truthPath, b.truthPath);
+    EXPECT_EQ(a.predictionPath, b.predictionPath);
+    EXPECT_EQ(a.baselineReason, b.baselineReason);
+    EXPECT_EQ(a.baselineImage, b.baselineImage);
+    ASSERT_EQ(a.scores.has_value(), b.scores.has_value()) << a.caseName;
+    if (a.scores) {
+      EXPECT_DOUBLE_EQ(a.scores->dice, b.scores->dice);
+      EXPECT_DOUBLE_EQ(a.scores->precision, b.scores->precision);
+      EXPECT_EQ(a.scores->hd95Mm, b.scores->hd95Mm) << a.caseName; // infinity included
+      EXPECT_DOUBLE_EQ(a.scores->predictedVolumeMl, b.scores->predictedVolumeMl);
+    }
+    ASSERT_EQ(a.baseline.has_value(), b.baseline.has_value()) << a.caseName;
+  }
+  EXPECT_DOUBLE_EQ(read.rows[0].scores->dice, 0.5);
+  EXPECT_TRUE(std::isinf(read.rows[1].scores->hd95Mm));
+  EXPECT_TRUE(read.rows[3].predictionMissing);
+  ASSERT_TRUE(read.rows[0].baseline.has_value());
+  EXPECT_DOUBLE_EQ(read.rows[0].baseline->dice, 1.0);
+  EXPECT_EQ(read.summary.scored, 3u);
+  EXPECT_EQ(read.summary.healthyCases, 1u);
+  EXPECT_EQ(read.summary.missing, 1u);
+  EXPECT_DOUBLE_EQ(read.summary.dice.mean, 0.25);
+  EXPECT_DOUBLE_EQ(read.summary.falsePositiveMl.mean, written.summary.falsePositiveMl.mean);
+  ASSERT_TRUE(read.baseline && read.baselineSummary);
+  EXPECT_EQ(read.baseline->modality, "flair");
+  EXPECT_DOUBLE_EQ(read.baseline->k, 1.5);
+  EXPECT_DOUBLE_EQ(read.baseline->minAreaMm2, 4.0);
+  EXPECT_DOUBLE_EQ(read.baselineSummary->dice.mean, written.baselineSummary->dice.mean);
+  // What strega-cli eval prints, the same from the read report as from the computed one.
+  EXPECT_EQ(evalSummaryLine(read), evalSummaryLine(written));
+  EXPECT_EQ(evalSummaryLine(read), "3 cases scored (2 with a lesion, 1 healthy), 1 missing, 0 failed; Dice 0.250 ± "
+                                   "0.250, false positives on healthy cases 0.01 mL; threshold baseline Dice 1.000 "
+                                   "± 0.000");
+  EXPECT_EQ(renderDicePlot(read).pixels, renderDicePlot(written).pixels);
+}
+
+TEST_F(EvalFolders, ReadEvalReport_MissingOrForeignFile_Throws) {
+  try {
+    readEvalReport(dir() / "absent");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Io);
+  }
+  std::ofstream(dir() / "eval.json") << R"({"tool": "something else"})";
+  try {
+    readEvalReport(dir());
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::InvalidInput);
+  }
 }
 
 TEST_F(EvalFolders, Evaluate_MissingPredictionFolder_ThrowsIo) {

@@ -158,6 +158,30 @@ void AppSettings::setBatch(const BatchSettings& s) {
   m_settings.setValue(p + QStringLiteral("resume"), s.resume);
 }
 
+EvalSettings AppSettings::evaluation() const {
+  EvalSettings s;
+  const QString p = QStringLiteral("evaluation/");
+  s.predictionsFolder = m_settings.value(p + QStringLiteral("predictions"), s.predictionsFolder).toString();
+  s.truthFolder = m_settings.value(p + QStringLiteral("truth"), s.truthFolder).toString();
+  s.outputFolder = m_settings.value(p + QStringLiteral("output"), s.outputFolder).toString();
+  s.resultsFolder = m_settings.value(p + QStringLiteral("results"), s.resultsFolder).toString();
+  s.baseline = m_settings.value(p + QStringLiteral("baseline"), s.baseline).toBool();
+  s.modality = m_settings.value(p + QStringLiteral("baselineModality"), s.modality).toString();
+  s.k = m_settings.value(p + QStringLiteral("baselineK"), s.k).toDouble();
+  return s;
+}
+
+void AppSettings::setEvaluation(const EvalSettings& s) {
+  const QString p = QStringLiteral("evaluation/");
+  m_settings.setValue(p + QStringLiteral("predictions"), s.predictionsFolder);
+  m_settings.setValue(p + QStringLiteral("truth"), s.truthFolder);
+  m_settings.setValue(p + QStringLiteral("output"), s.outputFolder);
+  m_settings.setValue(p + QStringLiteral("results"), s.resultsFolder);
+  m_settings.setValue(p + QStringLiteral("baseline"), s.baseline);
+  m_settings.setValue(p + QStringLiteral("baselineModality"), s.modality);
+  m_settings.setValue(p + QStringLiteral("baselineK"), s.k);
+}
+
 QByteArray AppSettings::windowGeometry() const {
   return m_settings.value(QStringLiteral("window/geometry")).toByteArray();
 }

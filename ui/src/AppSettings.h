@@ -37,8 +37,19 @@ struct BatchSettings {
   bool resume = true;
 };
 
+/// \brief The evaluation panel's last folders and settings (what `strega-cli eval` takes as options).
+struct EvalSettings {
+  QString predictionsFolder;
+  QString truthFolder;
+  QString outputFolder;                    ///< empty: the results are shown, not written
+  QString resultsFolder;                   ///< where "Open Results" last read an eval.json
+  bool baseline = false;                   ///< also score the threshold baseline
+  QString modality = QStringLiteral("t2"); ///< the baseline's preferred image: t2, flair or t1
+  double k = 2.0;                          ///< the baseline's threshold: mean + k SD of the brain
+};
+
 /// \brief Typed access to the persisted settings: last folder, recent files, layout, display convention,
-/// overlay appearance per role, user window/level presets, screening and batch settings.
+/// overlay appearance per role, user window/level presets, screening, batch and evaluation settings.
 class AppSettings {
 public:
   static constexpr int kMaxRecentFiles = 10;
@@ -72,6 +83,8 @@ public:
   void setScreening(const ScreeningSettings& settings);
   BatchSettings batch() const;
   void setBatch(const BatchSettings& settings);
+  EvalSettings evaluation() const;
+  void setEvaluation(const EvalSettings& settings);
 
   QByteArray windowGeometry() const;
   QByteArray windowState() const;

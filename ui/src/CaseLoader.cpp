@@ -233,6 +233,16 @@ LoadedCase loadCase(const LoadRequest& request, ProgressScope* progress) {
     break;
   }
   }
+  // Explicit overlays: a missing or unreadable file is a warning, as for a run output's overlays.
+  for (const auto& [path, target] :
+       {std::pair{&request.anomalyMask, &result.anomalyMask}, std::pair{&request.reference, &result.reference}}) {
+    if (path->empty()) continue;
+    std::error_code ec;
+    if (!fs::is_regular_file(*path, ec))
+      result.warnings.push_back(path->string() + ": the file does not exist");
+    else
+      readOverlay(*path, [&, target = target](const fs::path& p) { *target = readMask(p, nullptr); });
+  }
   if (progress) progress->update(1.0);
   return result;
 }

@@ -3,6 +3,7 @@
 #include "AppSettings.h"
 #include "BatchPanel.h"
 #include "Dialogs.h"
+#include "EvalPanel.h"
 #include "LayerPanel.h"
 #include "QtProgressSink.h"
 #include "ScreeningPanel.h"
@@ -136,6 +137,8 @@ struct MainWindow::Private {
   QDockWidget* screeningDock = nullptr;
   QDockWidget* batchDock = nullptr;
   BatchPanel* batchPanel = nullptr;
+  QDockWidget* evalDock = nullptr;
+  EvalPanel* evalPanel = nullptr;
   LayerPanel* layerPanel = nullptr;
   ScreeningPanel* screeningPanel = nullptr;
   ScreeningRunner runner;
@@ -207,6 +210,18 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), d(std::make_uniqu
   addDockWidget(Qt::BottomDockWidgetArea, d->batchDock);
   d->batchDock->hide();
   connect(d->batchPanel, &BatchPanel::openRequested, this, [this](const QString& folder) { open(folder); });
+  d->evalPanel = new EvalPanel(&d->settings);
+  d->evalDock = new QDockWidget(tr("Evaluation"), this);
+  d->evalDock->setObjectName(QStringLiteral("evalDock"));
+  d->evalDock->setWidget(d->evalPanel);
+  addDockWidget(Qt::BottomDockWidgetArea, d->evalDock);
+  tabifyDockWidget(d->batchDock, d->evalDock);
+  d->evalDock->hide();
+  connect(d->evalPanel, &EvalPanel::openRequested, this, [this](const LoadRequest& request) { openCase(request); });
+  connect(d->evalPanel, &EvalPanel::errorOccurred, this,
+          [this](const QString& title, const QString& message, const QString& detail) {
+            reportError(title, message, detail);
+          });
 
   // Status bar: cursor read-out, load progress with Cancel.
   m_cursorLabel = new QLabel(this);
@@ -240,7 +255,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), d(std::make_uniqu
     }
     if (outcome.entries.size() == 1 || (!m_interactive && !outcome.entries.empty())) {
       const auto& info = outcome.entries.front();
-      return startLoad(QString::fromStdString(info.path), QString::fromStdString(info.seriesUid));
+      return startLoad(LoadRequest{info.path, info.seriesUid});
     }
     d->progress->hide();
     d->cancelButton->hide();
@@ -254,7 +269,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), d(std::make_uniqu
         Q_EMIT loadFinished(false, QString());
         return;
       }
-      startLoad(QString::fromStdString(chosen->path), QString::fromStdString(chosen->seriesUid));
+      startLoad(LoadRequest{chosen->path, chosen->seriesUid});
     });
     browser->open();
   });
@@ -286,6 +301,8 @@ MainWindow::~MainWindow() {
   // Workers may be rendering report pictures: they end before the 3D view (and its VTK scene) goes.
   d->batchPanel->cancel();
   d->batchPanel->waitForFinished();
+  d->evalPanel->cancel();
+  d->evalPanel->waitForFinished();
   d->loadWatcher.waitForFinished();
   d->scanWatcher.waitForFinished();
 }
@@ -304,6 +321,8 @@ QList<QAction*> MainWindow::shortcutActions() const { return d->actions; }
 ScreeningPanel* MainWindow::screeningPanel() const { return d->screeningPanel; }
 
 BatchPanel* MainWindow::batchPanel() const { return d->batchPanel; }
+
+EvalPanel* MainWindow::evalPanel() const { return d->evalPanel; }
 
 bool MainWindow::isLoading() const { return d->loading; }
 
@@ -421,6 +440,15 @@ void MainWindow::createActions() {
   d->batchDock->toggleViewAction()->setShortcut(QKeySequence(tr("Ctrl+Shift+B")));
   screening->addAction(d->batchDock->toggleViewAction());
   d->actions.append(d->batchDock->toggleViewAction());
+  d->evalDock->toggleViewAction()->setShortcut(QKeySequence(tr("Ctrl+Shift+D")));
+  screening->addAction(d->evalDock->toggleViewAction());
+  d->actions.append(d->evalDock->toggleViewAction());
+  addAction(d->evalDock->toggleViewAction()); // its shortcut works with the menu bar hidden, as add()'s do
+  add(screening, tr("Open &Evaluation Results..."), QKeySequence(), [this] {
+    d->evalDock->show();
+    d->evalDock->raise();
+    d->evalPanel->openResultsDialog();
+  });
 
   QToolBar* toolbar = addToolBar(tr("Main"));
   toolbar->setObjectName(QStringLiteral("mainToolBar"));
@@ -523,6 +551,13 @@ void MainWindow::openFolderDialog() {
 }
 
 void MainWindow::open(const QString& path) {
+  LoadRequest request;
+  request.path = path.toStdString();
+  openCase(request);
+}
+
+void MainWindow::openCase(const LoadRequest& request) {
+  const QString path = QString::fromStdString(request.path.string());
   if (d->runner.isRunning()) {
     statusBar()->showMessage(tr("A screening run is in progress: cancel it first"), 4000);
     Q_EMIT loadFinished(false, tr("busy"));
@@ -534,11 +569,11 @@ void MainWindow::open(const QString& path) {
     return;
   }
   try {
-    const InputKind kind = classifyInput(path.toStdString());
+    const InputKind kind = classifyInput(request.path);
     if (kind == InputKind::ImageFolder)
       startScan(path);
     else
-      startLoad(path, QString());
+      startLoad(request);
   } catch (...) {
     fail(tr("Cannot open %1").arg(path), std::current_exception());
   }
@@ -569,7 +604,8 @@ void MainWindow::startScan(const QString& folder) {
   }));
 }
 
-void MainWindow::startLoad(const QString& path, const QString& seriesUid) {
+void MainWindow::startLoad(const LoadRequest& request) {
+  const QString path = QString::fromStdString(request.path.string());
   d->loading = true;
   updateActions();
   d->loadingPath = path;
@@ -579,7 +615,6 @@ void MainWindow::startLoad(const QString& path, const QString& seriesUid) {
   d->progress->show();
   d->cancelButton->show();
   statusBar()->showMessage(tr("Loading %1...").arg(path));
-  LoadRequest request{path.toStdString(), seriesUid.toStdString()};
   QtProgressSink* sink = &d->progressSink;
   const CancelToken cancel = d->cancel;
   d->loadWatcher.setFuture(QtConcurrent::run([request, sink, cancel] {
@@ -643,10 +678,14 @@ void MainWindow::fail(const QString& title, std::exception_ptr error) {
 
 void MainWindow::reportError(const QString& title, std::exception_ptr error) {
   const ErrorText text = describeException(error);
+  reportError(title, text.message, text.detail);
+}
+
+void MainWindow::reportError(const QString& title, const QString& message, const QString& detail) {
   if (m_interactive)
-    showErrorDialog(this, title, text.message, text.detail);
+    showErrorDialog(this, title, message, detail);
   else
-    std::fprintf(stderr, "strega: error: %s: %s\n", qPrintable(title), qPrintable(text.message));
+    std::fprintf(stderr, "strega: error: %s: %s\n", qPrintable(title), qPrintable(message));
 }
 
 bool MainWindow::isRunning() const { return d->runner.isRunning(); }

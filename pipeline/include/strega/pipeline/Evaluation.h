@@ -2,6 +2,7 @@
 /// \file
 /// \brief Evaluation of predicted anomaly masks against ground truth (METHOD.md §6), with a threshold baseline.
 
+#include "strega/core/Png.h"
 #include "strega/core/ProgressScope.h"
 #include "strega/core/Volume.h"
 
@@ -113,8 +114,8 @@ struct EvalSummary {
   /// Over the cases with a lesion (non-empty truth): an empty truth makes Dice 0 for any false positive and 1
   /// for none, which says nothing about segmentation quality; such cases are summarised by falsePositiveMl.
   MetricSummary dice, sensitivity, precision, hd95Mm, predictedVolumeMl, trueVolumeMl;
-  std::size_t healthyCases = 0;   ///< scored cases whose truth is empty
-  MetricSummary falsePositiveMl;  ///< predicted volume on those cases (mL)
+  std::size_t healthyCases = 0;  ///< scored cases whose truth is empty
+  MetricSummary falsePositiveMl; ///< predicted volume on those cases (mL)
 };
 
 /// \brief Everything evaluate() found.
@@ -137,5 +138,20 @@ EvalSummary summarize(const std::vector<EvalRow>& rows, bool baseline);
 /// Write eval.csv, eval.json, eval.md and eval.png (per-case Dice bars, baseline beside them) into `outDir`
 /// (created when missing), each atomically.
 void writeEvalReport(const EvalReport& report, const std::filesystem::path& outDir);
+
+/// The picture of eval.png: per-case Dice bars (a gap for an unscored case) with the mean as a dashed line, the
+/// baseline's bars beside them when it was scored. Both front ends show this one plot.
+RgbImage renderDicePlot(const EvalReport& report);
+
+/// The one-line summary `strega-cli eval` prints (no line break): cases scored (with a lesion, healthy), missing
+/// and failed; mean ± SD Dice over the lesion cases; the false-positive volume on healthy cases when there are
+/// any; the baseline's mean ± SD Dice when it was scored.
+std::string evalSummaryLine(const EvalReport& report);
+
+/// Read back what writeEvalReport() wrote: `path` is eval.json or the folder holding it. Paths, rows, scores,
+/// summaries and baseline options are restored as written (an HD95 written as null, one mask empty, becomes
+/// +infinity again). Throws Error(Io) when the file is missing or unreadable, Error(InvalidInput) when it is not
+/// an eval.json.
+EvalReport readEvalReport(const std::filesystem::path& path);
 
 } // namespace strega::pipeline

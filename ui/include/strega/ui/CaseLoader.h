@@ -95,6 +95,10 @@ struct LoadedCase {
 struct LoadRequest {
   std::filesystem::path path;
   std::string seriesUid; ///< io::ImageInfo::seriesUid of the series to take from a DICOM folder
+  /// Extra overlays over an image file (e.g. a prediction scored by eval and its ground truth): the anomaly mask
+  /// and the reference segmentation, each read on its own grid; empty: none. They replace what the input brings.
+  std::filesystem::path anomalyMask{};
+  std::filesystem::path reference{};
 };
 
 /// Load a case. Overlays that are missing from a run output are skipped; one that cannot be read becomes a

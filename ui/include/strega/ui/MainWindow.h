@@ -22,12 +22,14 @@ class View3D;
 class ViewLayout;
 class ScreeningPanel;
 class BatchPanel;
+class EvalPanel;
+struct LoadRequest;
 struct ScreeningOutcome;
 
 /// \brief The main window: axial, sagittal, coronal and 3D views in a 2x2 layout (or one maximised), a Layers
 /// panel (contrast, overlays and legends), a Screening panel (runs the StRegA pipeline on the shown case), a
-/// Findings panel, a Batch panel (a folder of cases), and a status bar with the cursor position (LPS, mm), voxel
-/// index and value.
+/// Findings panel, a Batch panel (a folder of cases), an Evaluation panel (Dice against ground truth), and a status bar
+/// with the cursor position (LPS, mm), voxel index and value.
 ///
 /// Opens NIfTI/NRRD/MetaImage files, DICOM folders (series browser when several), BraTS case folders and
 /// `strega-cli run` output folders; loading runs on a worker thread, errors end in a dialog and leave the window
@@ -40,6 +42,9 @@ public:
 
   /// Open a file or folder. Asynchronous: loadFinished() follows (also after an error or a cancelled choice).
   void open(const QString& path);
+  /// Open a case with explicit overlays (LoadRequest::anomalyMask, reference), as the Evaluation panel does for a
+  /// scored case. Asynchronous like open().
+  void openCase(const LoadRequest& request);
   bool isLoading() const;
 
   /// Non-interactive (scripted) use: errors go to stderr instead of dialogs, and a folder with several series
@@ -75,6 +80,7 @@ public:
   ViewLayout* viewLayout() const { return m_layout; }
   ScreeningPanel* screeningPanel() const;
   BatchPanel* batchPanel() const;
+  EvalPanel* evalPanel() const;
   /// Every action with a shortcut, as listed under Help > Keyboard shortcuts.
   QList<QAction*> shortcutActions() const;
 
@@ -104,8 +110,9 @@ private:
   void finishRun(const ScreeningOutcome& outcome);
   /// A dialog (interactive) or a line on stderr (scripted) for an error.
   void reportError(const QString& title, std::exception_ptr error);
+  void reportError(const QString& title, const QString& message, const QString& detail);
   void startScan(const QString& folder);
-  void startLoad(const QString& path, const QString& seriesUid);
+  void startLoad(const LoadRequest& request);
   void finishLoad();
   void fail(const QString& title, std::exception_ptr error);
 
