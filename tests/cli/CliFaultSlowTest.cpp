@@ -8,7 +8,9 @@
 #include <signal.h>
 #include <spawn.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -53,6 +55,16 @@ std::vector<fs::path> leftovers(const fs::path& folder) {
     if (name == ".partial" || name.find(".tmp-") != std::string::npos) found.push_back(it->path());
   }
   return found;
+}
+
+/// Case folders under `out` that hold a complete case.
+std::size_t completeCases(const fs::path& out) {
+  std::size_t complete = 0;
+  std::error_code ec;
+  for (fs::directory_iterator it(out, ec), end; !ec && it != end; it.increment(ec))
+    if (it->is_directory() && it->path().filename().string()[0] != '.' && fs::exists(it->path() / "mask.nii.gz"))
+      ++complete;
+  return complete;
 }
 
 /// Case folders under `out` that are not complete (a case folder must hold report.json and mask.nii.gz).
@@ -119,34 +131,49 @@ TEST_F(CliFaults, Batch_SigkillAtRandomMomentsThenResume_IdenticalToUninterrupte
   ASSERT_EQ(uninterrupted.exitCode, 0) << uninterrupted.err;
   const double batchSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  // Kill moments spread over a whole batch (start-up, pre-processing, model, writing, renaming into place).
+  // Kill moments spread over what is left of the batch (start-up, pre-processing, model, writing, renaming into
+  // place); a round whose batch ends before its moment is a resume of finished work.
   const char* roundsText = std::getenv("STREGA_FAULT_ROUNDS");
   const int rounds = roundsText ? std::atoi(roundsText) : 4;
+  const double perCase = batchSeconds / 3.0;
   std::mt19937 random(20261126);
-  std::uniform_real_distribution<double> moment(0.2, batchSeconds);
   int killed = 0;
   for (int round = 0; round < rounds; ++round) {
-    const double at = moment(random);
+    const std::size_t left = 3 - completeCases(out);
+    if (left == 0) break;
+    const double at = std::uniform_real_distribution<double>(0.2, perCase * double(left))(random);
     const pid_t pid = spawn({"batch", in.string(), "-o", out.string(), "--jobs", "1", "--resume"});
     ASSERT_GT(pid, 0);
     std::this_thread::sleep_for(std::chrono::duration<double>(at));
-    killed += ::kill(pid, SIGKILL) == 0 ? 1 : 0;
+    ::kill(pid, SIGKILL);
     int status = 0;
     ::waitpid(pid, &status, 0);
-    std::cout << "round " << round << ": SIGKILL after " << at << " s"
-              << (WIFSIGNALED(status) ? "" : " (the batch had already ended)") << "\n";
+    const bool wasKilled = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+    killed += wasKilled ? 1 : 0;
+    std::cout << "round " << round << ": " << left << " case(s) left, SIGKILL after " << at << " s"
+              << (wasKilled ? "" : " (the batch had already ended)") << std::endl;
     // Whatever the moment: every case folder that exists is complete.
-    EXPECT_TRUE(incompleteCases(out).empty()) << "round " << round << ": " << incompleteCases(out).front();
+    const auto incomplete = incompleteCases(out);
+    EXPECT_TRUE(incomplete.empty()) << "round " << round << ": " << incomplete.front();
   }
-  EXPECT_GT(killed, 0);
+  EXPECT_GE(killed, 1);
 
   const CliRun resumed = cli({"batch", in.string(), "-o", out.string(), "--jobs", "1", "--resume"});
   ASSERT_EQ(resumed.exitCode, 0) << resumed.err;
   for (const char* name : {"case_a", "case_b", "case_c"}) {
     SCOPED_TRACE(name);
     ASSERT_TRUE(fs::exists(out / name / "mask.nii.gz"));
-    EXPECT_EQ(voxels(out / name / "mask.nii.gz"), voxels(reference / name / "mask.nii.gz"));
-    EXPECT_EQ(voxels(out / name / "residual.nii.gz"), voxels(reference / name / "residual.nii.gz"));
+    for (const char* file : {"mask.nii.gz", "tissue.nii.gz", "brain_mask.nii.gz"})
+      EXPECT_EQ(voxels(out / name / file), voxels(reference / name / file)) << file;
+    // The residual (0..1) to float rounding: the model's threaded reductions differ in order between any two
+    // runs, killed or not (measured: up to 5e-5 on a few hundred voxels); the masks above are bit-identical.
+    const auto residual = voxels(out / name / "residual.nii.gz"),
+               expected = voxels(reference / name / "residual.nii.gz");
+    ASSERT_EQ(residual.size(), expected.size());
+    float worst = 0.0f;
+    for (std::size_t i = 0; i < residual.size(); ++i)
+      worst = std::max(worst, std::abs(residual[i] - expected[i]));
+    EXPECT_LE(worst, 1e-3f);
     EXPECT_TRUE(fs::exists(out / name / "report.html"));
   }
   const std::string summary = slurp(out / "summary.csv");

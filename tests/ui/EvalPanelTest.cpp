@@ -33,6 +33,7 @@ using namespace strega::ui;
 namespace fs = std::filesystem;
 using strega::testing::artifactDir;
 using strega::testing::ScratchDir;
+using strega::testing::visibleErrorDialog;
 
 namespace {
 
@@ -52,14 +53,6 @@ struct Window {
   bool cleared;
   MainWindow window;
 };
-
-QMessageBox* visibleErrorDialog() {
-  for (QWidget* w : QApplication::topLevelWidgets())
-    if (auto* box = qobject_cast<QMessageBox*>(w);
-        box && box->objectName() == QLatin1String("errorDialog") && box->isVisible())
-      return box;
-  return nullptr;
-}
 
 /// The 32³ grid of the synthetic cases: 2 mm voxels (8 mm³), so 125 voxels make 1 mL.
 ImageGeometry evalGrid() {

@@ -42,6 +42,7 @@ namespace fs = std::filesystem;
 using strega::testing::artifactDir;
 using strega::testing::openAndWait;
 using strega::testing::ScratchDir;
+using strega::testing::visibleErrorDialog;
 
 namespace {
 
@@ -72,14 +73,6 @@ void setOutputRoot(MainWindow& window, const fs::path& root) {
   QLineEdit* edit = window.screeningPanel()->outputEdit();
   edit->setText(QString::fromStdString(root.string()));
   Q_EMIT edit->editingFinished();
-}
-
-QMessageBox* visibleErrorDialog() {
-  for (QWidget* w : QApplication::topLevelWidgets())
-    if (auto* box = qobject_cast<QMessageBox*>(w);
-        box && box->objectName() == QLatin1String("errorDialog") && box->isVisible())
-      return box;
-  return nullptr;
 }
 
 /// Record a measured figure for the report (stdout and test-artifacts/ui/measurements.txt).
@@ -432,6 +425,22 @@ TEST(Screening, ParseCommandLine_RunAndOutput) {
   EXPECT_TRUE(options.run);
   EXPECT_EQ(options.outputRoot, QStringLiteral("/tmp/o"));
   EXPECT_EQ(std::get<int>(parseCommandLine({QStringLiteral("strega"), QStringLiteral("--run")})), 2); // no INPUT
+}
+
+TEST_F(ScreeningFixture, BatchPanel_MissingInputFolder_ErrorDialogAndStillUsable) {
+  ScratchDir dir;
+  Window w;
+  BatchPanel* panel = w.window.batchPanel();
+  panel->inputEdit()->setText(QString::fromStdString((dir / "no-such-folder").string()));
+  panel->outputEdit()->setText(QString::fromStdString((dir / "out").string()));
+  EXPECT_FALSE(panel->start());
+  QMessageBox* box = nullptr;
+  ASSERT_TRUE(QTest::qWaitFor([&] { return (box = visibleErrorDialog()) != nullptr; }, 5000));
+  EXPECT_TRUE(box->text().contains(QStringLiteral("no-such-folder"))) << box->text().toStdString();
+  box->accept();
+  ASSERT_TRUE(QTest::qWaitFor([] { return visibleErrorDialog() == nullptr; }, 5000));
+  EXPECT_FALSE(panel->isRunning());
+  EXPECT_TRUE(panel->startButton()->isEnabled());
 }
 
 TEST_F(ScreeningFixture, BatchPanel_RunsCasesShowsStatusResumesCancelsAndOpensAFinishedCase) {

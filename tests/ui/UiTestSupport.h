@@ -7,7 +7,9 @@
 #include "strega/io/ImageWriter.h"
 #include "strega/ui/MainWindow.h"
 
+#include <QApplication>
 #include <QImage>
+#include <QMessageBox>
 #include <QSignalSpy>
 #include <QString>
 
@@ -152,6 +154,15 @@ inline bool openAndWait(ui::MainWindow& window, const fs::path& path, QString* m
 }
 
 /// Spread of grey levels of a picture (0 for a blank one).
+/// The window's error dialog (object name "errorDialog") when one is showing.
+inline QMessageBox* visibleErrorDialog() {
+  for (QWidget* w : QApplication::topLevelWidgets())
+    if (auto* box = qobject_cast<QMessageBox*>(w);
+        box && box->objectName() == QLatin1String("errorDialog") && box->isVisible())
+      return box;
+  return nullptr;
+}
+
 inline double greyStdDev(const QImage& image) {
   double sum = 0, sum2 = 0;
   std::size_t n = 0;

@@ -167,6 +167,7 @@ bool BatchPanel::start() {
   } catch (...) {
     const ErrorText text = describeException(std::current_exception());
     m_status->setText(tr("Cannot start: %1").arg(text.message));
+    Q_EMIT errorOccurred(tr("Cannot start the batch"), text.message, text.detail);
     Q_EMIT finished(false, text.message);
     return false;
   }
@@ -272,6 +273,7 @@ void BatchPanel::onFinished() {
   if (outcome.error) {
     const ErrorText text = describeException(outcome.error);
     m_status->setText(tr("Batch failed: %1").arg(text.message));
+    Q_EMIT errorOccurred(tr("Batch failed"), text.message, text.detail);
     Q_EMIT finished(false, text.message);
     return;
   }

@@ -42,7 +42,7 @@ public:
   BatchPanel(AppSettings* settings, std::function<pipeline::RunOptions()> runOptions, QWidget* parent = nullptr);
   ~BatchPanel() override;
 
-  /// Start the batch of the fields. False, with the reason in the status line (and a dialog when interactive),
+  /// Start the batch of the fields. False, with the reason in the status line and errorOccurred(),
   /// when the folders are not usable or a batch runs already.
   bool start();
   void cancel();
@@ -65,6 +65,9 @@ Q_SIGNALS:
   void openRequested(const QString& folder);
   /// The batch ended (also cancelled or failed); `message` is the summary line or the reason.
   void finished(bool ok, const QString& message);
+  /// The batch could not start or stopped before its cases (a missing folder, a full disk): for a dialog (the
+  /// window decides how to show it).
+  void errorOccurred(const QString& title, const QString& message, const QString& detail);
 
 private:
   enum Column { CaseColumn, StatusColumn, FindingsColumn, VolumeColumn, RegionColumn, SecondsColumn, ReasonColumn };

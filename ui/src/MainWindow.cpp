@@ -210,6 +210,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), d(std::make_uniqu
   addDockWidget(Qt::BottomDockWidgetArea, d->batchDock);
   d->batchDock->hide();
   connect(d->batchPanel, &BatchPanel::openRequested, this, [this](const QString& folder) { open(folder); });
+  connect(d->batchPanel, &BatchPanel::errorOccurred, this,
+          [this](const QString& title, const QString& message, const QString& detail) {
+            reportError(title, message, detail);
+          });
   d->evalPanel = new EvalPanel(&d->settings);
   d->evalDock = new QDockWidget(tr("Evaluation"), this);
   d->evalDock->setObjectName(QStringLiteral("evalDock"));
