@@ -153,7 +153,7 @@ TEST(Preprocess, TwoDimensionalImage_IsUnsupported) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_EQ(e.kind(), ErrorKind::Unsupported);
-    EXPECT_NE(e.userMessage().find("2D"), std::string::npos);
+    EXPECT_NE(e.userMessage().find("a single slice or less"), std::string::npos);
   }
 }
 
