@@ -25,6 +25,7 @@ fi
 # UBSan reports abort (and so are kept as crashes); leaks count too; LibTorch stays on one thread.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$ROOT/bench/fuzz/lsan.supp:print_suppressions=0}
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 summary=()
