@@ -95,6 +95,17 @@ std::vector<NamedTensor> readTorchSave(const fs::path& path) {
                                           [&](const std::string& key) { return record("data/" + key); });
 }
 
+/// Checks every pickle of a zip model archive (data.pkl, constants.pkl, code/*.debug_pkl) before LibTorch unpickles
+/// it: LibTorch 1.13 fills the length a string claims before finding that the record is shorter.
+void checkArchivePickles(const fs::path& path) {
+  caffe2::serialize::PyTorchStreamReader reader(path.string());
+  for (const std::string& name : reader.getAllRecords()) {
+    if (name.size() < 3 || name.compare(name.size() - 3, 3, "pkl") != 0) continue;
+    auto [data, size] = reader.getRecord(name);
+    detail::checkPickleLengths(std::string(static_cast<const char*>(data.get()), size), name);
+  }
+}
+
 std::map<std::string, std::string> baseMetadata() {
   return {{"strega_version", strega::versionString()}, {"git_commit", strega::gitCommit()}};
 }
@@ -236,6 +247,7 @@ std::vector<NamedTensor> readWeights(const fs::path& path, CheckpointInfo* infoO
     // A strega checkpoint and a TorchScript module are both TorchScript archives; torch.save zips are not.
     std::string scriptError;
     try {
+      checkArchivePickles(path);
       torch::serialize::InputArchive archive;
       archive.load_from(path.string(), torch::kCPU);
       c10::IValue version;
