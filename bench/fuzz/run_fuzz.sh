@@ -5,7 +5,8 @@
 # build/fuzz/artifacts/<target>/ and the full log to build/fuzz/logs/<target>.log.
 #   bench/fuzz/run_fuzz.sh [SECONDS] [TARGET...]     e.g.  bench/fuzz/run_fuzz.sh 60 fuzz_nifti
 # Environment: STREGA_JOBS (build jobs, default 2), STREGA_FUZZ_NICE (default 5), STREGA_FUZZ_FRESH=1 (start
-# from the seeds again instead of the kept work corpus), STREGA_FUZZ_NO_BUILD=1 (run what is built).
+# from the seeds again instead of the kept work corpus), STREGA_FUZZ_NO_BUILD=1 (run what is built),
+# STREGA_FUZZ_ARGS (more libFuzzer options, e.g. "-fork=1 -ignore_crashes=1" to go on past a known crash).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -42,7 +43,7 @@ for target in "${TARGETS[@]}"; do
   dict=()
   [[ -f "$ROOT/bench/fuzz/$target.dict" ]] && dict=("-dict=$ROOT/bench/fuzz/$target.dict")
   cmd=(nice -n "${STREGA_FUZZ_NICE:-5}" "$BUILD/bench/fuzz/$target" -max_total_time="$SECONDS_PER_TARGET"
-       -timeout=10 -rss_limit_mb=2048 "${limits[@]}" -print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" "$work")
+       -timeout=10 -rss_limit_mb=2048 "${limits[@]}" -print_final_stats=1 -artifact_prefix="$artifacts/" "${dict[@]}" ${STREGA_FUZZ_ARGS:-} "$work")
   stamp="$BUILD/logs/.$target.start"
   touch "$stamp"
   echo "[fuzz] ${cmd[*]}" | tee "$log"

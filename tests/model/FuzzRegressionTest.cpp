@@ -53,6 +53,16 @@ TEST(FuzzRegression, PickleStringLongerThanItsRecord_RefusedBeforeLibTorchFillsI
   }
 }
 
+TEST(FuzzRegression, PickleMemoIndexOutOfSequence_RefusedBeforeLibTorchGrowsItsMemo) {
+  try {
+    loadModel(kRegressions / "torchscript_pickle_memo_index_claims_30gb.pt");
+    FAIL() << "loaded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::Model);
+    EXPECT_NE(e.detail().find("memo index"), std::string::npos) << e.detail();
+  }
+}
+
 TEST(FuzzRegression, SeedCorpus_EveryFormatStillLoads) {
   for (const auto& file : filesIn(kSeeds)) {
     CheckpointInfo info;

@@ -9,6 +9,7 @@
 #include "strega/model/Safetensors.h"
 
 #include <caffe2/serialize/inline_container.h>
+#include <torch/csrc/jit/frontend/error_report.h>
 #include <torch/script.h>
 
 #include <cmath>
@@ -275,6 +276,9 @@ std::vector<NamedTensor> readWeights(const fs::path& path, CheckpointInfo* infoO
       }
     } catch (const Error&) {
       throw;
+    } catch (const torch::jit::ErrorReport&) {
+      // Not e.what(): for mangled TorchScript source LibTorch 1.13 throws from inside it, which terminates.
+      scriptError = "its TorchScript code does not compile";
     } catch (const std::exception& e) {
       scriptError = e.what();
     }

@@ -2,6 +2,7 @@
 
 #include "strega/core/Error.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <map>
@@ -448,11 +449,25 @@ void checkPickleLengths(const std::string& pickle, const std::string& name) {
       throw Error(ErrorKind::Model, "the model file is truncated or corrupt", name + ": a text argument without end");
     pos = end + 1;
   };
+  // Picklers number memo entries 0, 1, 2, ... in order; LibTorch grows its memo table to whatever index a PUT
+  // names (4 bytes: up to 64 GiB of table).
+  std::uint64_t memoEntries = 0;
+  auto put = [&](std::uint64_t index) {
+    if (index > memoEntries)
+      throw Error(ErrorKind::Model, "the model file is corrupt",
+                  name + ": memo index " + std::to_string(index) + " after " + std::to_string(memoEntries) +
+                    " entries");
+    memoEntries = std::max(memoEntries, index + 1);
+  };
   while (pos < size) {
     const unsigned char op = static_cast<unsigned char>(pickle[pos++]);
     switch (op) {
-    case '.':
-      return; // STOP
+    case '.': return;                     // STOP
+    case 'q': put(unsignedArg(1)); break; // BINPUT
+    case 'r': put(unsignedArg(4)); break; // LONG_BINPUT
+    case 0x94:
+      ++memoEntries;
+      break; // MEMOIZE
     // length-prefixed strings and bytes: 1-, 4- or 8-byte little-endian length
     case 0x8c:
     case 'U':
@@ -467,13 +482,11 @@ void checkPickleLengths(const std::string& pickle, const std::string& name) {
     case 0x96: skip(unsignedArg(8)); break;
     // fixed-size arguments
     case 0x80:
-    case 'q':
     case 'h':
     case 'K':
     case 0x82: skip(1); break;
     case 'M':
     case 0x83: skip(2); break;
-    case 'r':
     case 'j':
     case 'J':
     case 0x84: skip(4); break;
@@ -511,7 +524,6 @@ void checkPickleLengths(const std::string& pickle, const std::string& name) {
     case 0x85:
     case 0x86:
     case 0x87:
-    case 0x94:
     case 'R':
     case 0x81:
     case 0x92:
