@@ -25,6 +25,17 @@ if(STREGA_ENABLE_SANITIZERS)
                                                   -fno-sanitize-recover=undefined)
   target_link_options(strega_options INTERFACE -fsanitize=address,undefined)
 endif()
+# Fuzzing: every library gets libFuzzer's coverage instrumentation and ASan/UBSan; only the fuzz targets link
+# libFuzzer itself (bench/fuzz adds -fsanitize=fuzzer,address,undefined to their link). A UBSan report aborts,
+# so that libFuzzer keeps it as a crash.
+if(STREGA_BUILD_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "STREGA_BUILD_FUZZ needs clang (libFuzzer): use the 'fuzz' preset")
+  endif()
+  target_compile_options(strega_options INTERFACE -fsanitize=fuzzer-no-link,address,undefined
+                                                  -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  target_link_options(strega_options INTERFACE -fsanitize=address,undefined)
+endif()
 
 # strega_add_library(NAME <name> [SOURCES ...]) : a layer library strega_<name> with alias strega::<name>,
 # public headers under <dir>/include.

@@ -17,8 +17,10 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <limits>
 #include <mutex>
 #include <set>
+#include <type_traits>
 #include <unistd.h>
 
 namespace strega::pipeline {
@@ -111,10 +113,27 @@ json resultDefiningJson(const RunOptions& o) {
   return j;
 }
 
+/// True when the JSON value is an integer that T holds (nlohmann's get<int>() would convert 1e300 by a cast whose
+/// result is undefined, and a negative count would wrap around into an unsigned one).
+template <typename T> bool fitsInteger(const json& v) {
+  if (v.is_number_unsigned()) return v.get<std::uint64_t>() <= std::uint64_t(std::numeric_limits<T>::max());
+  if (!v.is_number_integer()) return false;
+  const std::int64_t n = v.get<std::int64_t>();
+  if (n < 0) return std::is_signed_v<T> && n >= std::int64_t(std::numeric_limits<T>::min());
+  return std::uint64_t(n) <= std::uint64_t(std::numeric_limits<T>::max());
+}
+
 template <typename T> void take(const json& obj, const char* key, T& value, const std::string& where) {
   if (!obj.contains(key)) return;
+  const json& v = obj.at(key);
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    if (!fitsInteger<T>(v))
+      throw Error(ErrorKind::InvalidArgument, "config: '" + where + key + "' must be an integer from " +
+                                                std::to_string(std::numeric_limits<T>::min()) + " to " +
+                                                std::to_string(std::numeric_limits<T>::max()));
+  }
   try {
-    value = obj.at(key).get<T>();
+    value = v.get<T>();
   } catch (const json::exception&) {
     throw Error(ErrorKind::InvalidArgument, "config: '" + where + key + "' has the wrong type");
   }

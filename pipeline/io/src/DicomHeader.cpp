@@ -13,6 +13,7 @@
 #include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmdata/dcsequen.h>
+#include <dcmtk/dcmdata/dcstack.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmdata/dcvr.h>
 #include <dcmtk/dcmdata/dcxfer.h>
@@ -39,9 +40,15 @@ std::string trim(const OFString& s) {
   return std::string(s.c_str() + first, last - first + 1);
 }
 
+/// Longest value getString() turns into text. The attributes read as text (UIDs, names, times, short numeric
+/// lists) are far shorter; a corrupt length can make one hold thousands of values, which DCMTK formats in time
+/// that grows with the square of their number.
+constexpr Uint32 kMaxTextValueBytes = 4096;
+
 std::string getString(DcmItem& item, const DcmTagKey& tag, bool searchIntoSub = false) {
   DcmElement* element = nullptr;
   if (item.findAndGetElement(tag, element, searchIntoSub).bad() || element == nullptr) return {};
+  if (element->getLength() > kMaxTextValueBytes) return {};
   const DcmEVR vr = element->ident();
   if (vr == EVR_FD || vr == EVR_FL) {
     // Binary floats: print as a person would write them (3.2, not 3.2000000000000002).
@@ -267,6 +274,23 @@ std::string judgeProblem(const DicomFileHeader& h, E_TransferSyntax xfer, Uint32
   return {};
 }
 
+/// After a parse that broke off: removes the elements whose values were left to be read on demand (those longer
+/// than kHeaderMaxReadLength). The element the break cut may claim any length up to 4 GiB; reading it later would
+/// allocate that much and walk as many values. The header of a broken file is only reported as truncated, which
+/// needs none of them.
+void dropUnreadValues(DcmItem& root) {
+  std::vector<std::pair<DcmItem*, DcmObject*>> unread;
+  DcmStack stack;
+  while (root.nextObject(stack, OFTrue).good()) {
+    auto* element = dynamic_cast<DcmElement*>(stack.top());
+    auto* parent = stack.card() > 1 ? dynamic_cast<DcmItem*>(stack.elem(1)) : nullptr;
+    if (element != nullptr && parent != nullptr && element->isLeaf() && !element->valueLoaded())
+      unread.emplace_back(parent, element);
+  }
+  for (auto& [parent, element] : unread)
+    delete parent->remove(element);
+}
+
 } // namespace
 
 void ensureDcmtkInitialized() {
@@ -311,6 +335,7 @@ DicomFileHeader readDicomHeader(const std::filesystem::path& file, bool keepPars
     throw Error(ErrorKind::InvalidInput,
                 file.filename().string() + " is not a readable DICOM file (truncated or corrupt)", status.text());
   }
+  if (status.bad()) dropUnreadValues(*dataset);
 
   DicomFileHeader h;
   h.path = file;
@@ -365,6 +390,16 @@ DicomFileHeader readDicomHeader(const std::filesystem::path& file, bool keepPars
   long frameCount = 1;
   if (auto frames = getDouble(*dataset, DCM_NumberOfFrames); frames && *frames >= 1.0 && *frames < 1e7)
     frameCount = static_cast<long>(*frames);
+  // Every frame takes at least one byte of pixel data (one 8-byte item when encapsulated, 1/8 byte when 1-bit), and
+  // deflate packs at most 1032 bytes into one: a NumberOfFrames beyond that is corrupt, and would cost gigabytes
+  // of per-frame geometry before the pixel data is judged.
+  const double maxFrames =
+    8.0 * double(std::filesystem::file_size(file, ec)) * (xfer == EXS_DeflatedLittleEndianExplicit ? 1032.0 : 1.0);
+  if (!ec && double(frameCount) > maxFrames) {
+    h.problem =
+      "the file is corrupt: NumberOfFrames is " + std::to_string(frameCount) + ", more than its pixel data can hold";
+    frameCount = 1;
+  }
 
   DcmItem* shared = sequenceItem(*dataset, DCM_SharedFunctionalGroupsSequence);
   DcmSequenceOfItems* perFrame = nullptr;

@@ -375,12 +375,13 @@ std::optional<NiftiHeader> readHeader(const fs::path& file) {
                 path + ": cannot open the image data file " + dataFile.filename().string() + ": " + ec.message());
   h.gzipped = isGzipped(dataFile);
   const std::uint64_t offset = static_cast<std::uint64_t>(h.voxOffset);
-  if (!h.gzipped && fileSize < offset + dataBytes)
+  const std::uint64_t needed = dataBytes > UINT64_MAX - offset ? UINT64_MAX : offset + dataBytes;
+  if (!h.gzipped && fileSize < needed)
     throw Error(ErrorKind::InvalidInput,
                 path + ": the file is truncated: the header describes " + limits::formatBytes(double(dataBytes)) +
                   " of voxels but the file holds only " +
                   limits::formatBytes(double(fileSize > offset ? fileSize - offset : 0)),
-                "expected " + std::to_string(offset + dataBytes) + " bytes, the file has " + std::to_string(fileSize));
+                "expected " + std::to_string(needed) + " bytes, the file has " + std::to_string(fileSize));
   return h;
 }
 
@@ -462,6 +463,20 @@ LoadedImage read(const fs::path& file, const NiftiHeader& h, const ReadOptions& 
   if (!f) throw Error(ErrorKind::Io, path + ": cannot open the image data");
   const std::uint64_t start = static_cast<std::uint64_t>(h.voxOffset) + frame * voxels * bpv;
   const std::string truncated = path + ": the file is truncated or corrupt (voxel data missing)";
+  // Deflate packs at most 1032 bytes into one: a gzip file too short to hold the frame even so is truncated, and
+  // is refused before the volume it claims is allocated (a 55-byte file could claim gigabytes).
+  if (h.gzipped) {
+    constexpr std::uint64_t kMaxDeflateRatio = 1032;
+    std::error_code ec;
+    const std::uint64_t compressed = fs::file_size(h.twoFile ? pair.data : pair.header, ec);
+    const std::uint64_t frameBytes = voxels * bpv;
+    const std::uint64_t end = frameBytes > UINT64_MAX - start ? UINT64_MAX : start + frameBytes;
+    if (!ec && compressed < end / kMaxDeflateRatio)
+      throw Error(ErrorKind::InvalidInput, truncated,
+                  "the voxels end at byte " + std::to_string(end) + " of the decompressed data; " +
+                    std::to_string(compressed) + " compressed bytes hold at most " +
+                    std::to_string(compressed * kMaxDeflateRatio));
+  }
   if (gzseek(f.get(), static_cast<z_off_t>(start), SEEK_SET) < 0) throw Error(ErrorKind::InvalidInput, truncated);
 
   // Read in chunks: progress, cancellation, and a short read (truncated gzip) caught at the chunk it happens.

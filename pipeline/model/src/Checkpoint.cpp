@@ -9,6 +9,7 @@
 #include "strega/model/Safetensors.h"
 
 #include <caffe2/serialize/inline_container.h>
+#include <torch/csrc/jit/frontend/error_report.h>
 #include <torch/script.h>
 
 #include <cmath>
@@ -93,6 +94,17 @@ std::vector<NamedTensor> readTorchSave(const fs::path& path) {
   };
   return detail::stateDictFromTorchPickle(record("data.pkl"),
                                           [&](const std::string& key) { return record("data/" + key); });
+}
+
+/// Checks every pickle of a zip model archive (data.pkl, constants.pkl, code/*.debug_pkl) before LibTorch unpickles
+/// it: LibTorch 1.13 fills the length a string claims before finding that the record is shorter.
+void checkArchivePickles(const fs::path& path) {
+  caffe2::serialize::PyTorchStreamReader reader(path.string());
+  for (const std::string& name : reader.getAllRecords()) {
+    if (name.size() < 3 || name.compare(name.size() - 3, 3, "pkl") != 0) continue;
+    auto [data, size] = reader.getRecord(name);
+    detail::checkPickleLengths(std::string(static_cast<const char*>(data.get()), size), name);
+  }
 }
 
 std::map<std::string, std::string> baseMetadata() {
@@ -236,6 +248,7 @@ std::vector<NamedTensor> readWeights(const fs::path& path, CheckpointInfo* infoO
     // A strega checkpoint and a TorchScript module are both TorchScript archives; torch.save zips are not.
     std::string scriptError;
     try {
+      checkArchivePickles(path);
       torch::serialize::InputArchive archive;
       archive.load_from(path.string(), torch::kCPU);
       c10::IValue version;
@@ -263,6 +276,9 @@ std::vector<NamedTensor> readWeights(const fs::path& path, CheckpointInfo* infoO
       }
     } catch (const Error&) {
       throw;
+    } catch (const torch::jit::ErrorReport&) {
+      // Not e.what(): for mangled TorchScript source LibTorch 1.13 throws from inside it, which terminates.
+      scriptError = "its TorchScript code does not compile";
     } catch (const std::exception& e) {
       scriptError = e.what();
     }

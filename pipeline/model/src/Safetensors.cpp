@@ -17,12 +17,21 @@ namespace {
   throw Error(ErrorKind::Model, "the safetensors file is malformed or truncated", detail);
 }
 
+struct JsonMember;
+
 /// A JSON value, just enough for a safetensors header (objects, arrays, strings, integers, literals).
 struct JsonValue {
   enum class Type { Null, Bool, Number, String, Array, Object } type = Type::Null;
-  std::string text;                                       // string value, or the number's digits
-  std::vector<JsonValue> items;                           // array
-  std::vector<std::pair<std::string, JsonValue>> members; // object, in file order
+  std::string text;                // string value, or the number's digits
+  std::vector<JsonValue> items;    // array
+  std::vector<JsonMember> members; // object, in file order
+};
+
+/// One key of a JSON object. A struct of its own, not std::pair: clang (the fuzz build) refuses a vector of
+/// std::pair<std::string, JsonValue> while JsonValue is still incomplete.
+struct JsonMember {
+  std::string key;
+  JsonValue value;
 };
 
 /// Recursive-descent reader for the JSON subset a safetensors header uses; rejects anything malformed.
@@ -67,7 +76,7 @@ private:
         if (peek() != '"') malformed("JSON header: object key is not a string");
         std::string key = string();
         expect(':');
-        v.members.emplace_back(std::move(key), value(depth + 1));
+        v.members.push_back({std::move(key), value(depth + 1)});
         if (peek() == ',') {
           ++m_pos;
           continue;

@@ -2,6 +2,7 @@
 
 #include "strega/core/Error.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <map>
@@ -421,6 +422,125 @@ std::vector<NamedTensor> stateDictFromTorchPickle(const std::string& pickle,
     if (k->kind == Value::Kind::String && v->kind == Value::Kind::Tensor)
       out.push_back(toFloat(k->text, *v, storage, cache));
   return out;
+}
+
+void checkPickleLengths(const std::string& pickle, const std::string& name) {
+  std::size_t pos = 0;
+  const std::size_t size = pickle.size();
+  auto unsignedArg = [&](std::size_t bytes) -> std::uint64_t {
+    if (size - pos < bytes)
+      throw Error(ErrorKind::Model, "the model file is truncated or corrupt", name + ": ends inside an opcode");
+    std::uint64_t v = 0;
+    for (std::size_t b = 0; b < bytes; ++b)
+      v |= std::uint64_t(static_cast<unsigned char>(pickle[pos + b])) << (8 * b);
+    pos += bytes;
+    return v;
+  };
+  auto skip = [&](std::uint64_t bytes) {
+    if (bytes > size - pos)
+      throw Error(ErrorKind::Model, "the model file is corrupt",
+                  name + ": an argument of " + std::to_string(bytes) + " bytes at offset " + std::to_string(pos) +
+                    ", but " + std::to_string(size - pos) + " bytes are left");
+    pos += static_cast<std::size_t>(bytes);
+  };
+  auto skipLine = [&] {
+    const std::size_t end = pickle.find('\n', pos);
+    if (end == std::string::npos)
+      throw Error(ErrorKind::Model, "the model file is truncated or corrupt", name + ": a text argument without end");
+    pos = end + 1;
+  };
+  // Picklers number memo entries 0, 1, 2, ... in order; LibTorch grows its memo table to whatever index a PUT
+  // names (4 bytes: up to 64 GiB of table).
+  std::uint64_t memoEntries = 0;
+  auto put = [&](std::uint64_t index) {
+    if (index > memoEntries)
+      throw Error(ErrorKind::Model, "the model file is corrupt",
+                  name + ": memo index " + std::to_string(index) + " after " + std::to_string(memoEntries) +
+                    " entries");
+    memoEntries = std::max(memoEntries, index + 1);
+  };
+  while (pos < size) {
+    const unsigned char op = static_cast<unsigned char>(pickle[pos++]);
+    switch (op) {
+    case '.': return;                     // STOP
+    case 'q': put(unsignedArg(1)); break; // BINPUT
+    case 'r': put(unsignedArg(4)); break; // LONG_BINPUT
+    case 0x94:
+      ++memoEntries;
+      break; // MEMOIZE
+    // length-prefixed strings and bytes: 1-, 4- or 8-byte little-endian length
+    case 0x8c:
+    case 'U':
+    case 'C':
+    case 0x8a: skip(unsignedArg(1)); break;
+    case 'X':
+    case 'T':
+    case 'B':
+    case 0x8b: skip(unsignedArg(4)); break;
+    case 0x8d:
+    case 0x8e:
+    case 0x96: skip(unsignedArg(8)); break;
+    // fixed-size arguments
+    case 0x80:
+    case 'h':
+    case 'K':
+    case 0x82: skip(1); break;
+    case 'M':
+    case 0x83: skip(2); break;
+    case 'j':
+    case 'J':
+    case 0x84: skip(4); break;
+    case 0x95:
+    case 'G': skip(8); break;
+    // newline-terminated arguments (one line, two for GLOBAL and INST)
+    case 'I':
+    case 'L':
+    case 'F':
+    case 'S':
+    case 'V':
+    case 'P':
+    case 'g':
+    case 'p': skipLine(); break;
+    case 'c':
+    case 'i':
+      skipLine();
+      skipLine();
+      break;
+    // no argument
+    case '(':
+    case ')':
+    case ']':
+    case '}':
+    case 'N':
+    case 0x88:
+    case 0x89:
+    case 't':
+    case 'l':
+    case 'd':
+    case 'a':
+    case 'e':
+    case 's':
+    case 'u':
+    case 0x85:
+    case 0x86:
+    case 0x87:
+    case 'R':
+    case 0x81:
+    case 0x92:
+    case 'b':
+    case '0':
+    case '1':
+    case '2':
+    case 'Q':
+    case 0x93:
+    case 'o':
+    case 0x90:
+    case 0x91:
+    case 0x97:
+    case 0x98: break;
+    default: return; // not a pickle opcode: LibTorch refuses it itself
+    }
+  }
 }
 
 } // namespace strega::model::detail

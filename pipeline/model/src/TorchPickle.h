@@ -19,4 +19,10 @@ namespace strega::model::detail {
 std::vector<NamedTensor> stateDictFromTorchPickle(const std::string& pickle,
                                                   const std::function<std::string(const std::string&)>& storage);
 
+/// Walks the opcodes of `pickle` (record `name` of a model archive) without building anything and throws
+/// Error(Model) when a string or bytes argument claims more bytes than the pickle holds. LibTorch 1.13's own
+/// unpickler (torch::jit::load, InputArchive) allocates and fills the claimed length first: a 40 kB file could
+/// make it take gigabytes. Stops quietly at STOP or at an opcode it does not know (LibTorch then judges).
+void checkPickleLengths(const std::string& pickle, const std::string& name);
+
 } // namespace strega::model::detail
