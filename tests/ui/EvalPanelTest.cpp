@@ -31,28 +31,15 @@
 using namespace strega;
 using namespace strega::ui;
 namespace fs = std::filesystem;
+using strega::testing::artifact;
 using strega::testing::artifactDir;
 using strega::testing::ScratchDir;
 using strega::testing::visibleErrorDialog;
+using strega::testing::Window;
 
 namespace {
 
-QString artifact(const char* name) { return QString::fromStdString((artifactDir() / name).string()); }
 QString qs(const fs::path& p) { return QString::fromStdString(p.string()); }
-
-/// A shown window with default settings (cleared before the window reads them).
-struct Window {
-  Window() : cleared((QSettings().clear(), true)) {
-    window.resize(1400, 900);
-    window.show();
-    EXPECT_TRUE(QTest::qWaitForWindowExposed(&window));
-    window.activateWindow();
-    (void)QTest::qWaitForWindowActive(&window, 2000);
-  }
-  ~Window() { window.close(); }
-  bool cleared;
-  MainWindow window;
-};
 
 /// The 32³ grid of the synthetic cases: 2 mm voxels (8 mm³), so 125 voxels make 1 mL.
 ImageGeometry evalGrid() {

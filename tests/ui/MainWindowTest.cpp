@@ -37,27 +37,13 @@ using namespace strega;
 using namespace strega::ui;
 using render::ViewAxis;
 namespace fs = std::filesystem;
+using strega::testing::artifact;
 using strega::testing::artifactDir;
 using strega::testing::openAndWait;
 using strega::testing::ScratchDir;
+using strega::testing::Window;
 
 namespace {
-
-/// A fresh, shown window of a fixed size with default settings.
-struct Window {
-  Window() {
-    QSettings().clear();
-    window.resize(1400, 900);
-    window.show();
-    EXPECT_TRUE(QTest::qWaitForWindowExposed(&window));
-    window.activateWindow();
-    (void)QTest::qWaitForWindowActive(&window, 2000); // window shortcuts need an active window
-  }
-  ~Window() { window.close(); }
-  MainWindow window;
-};
-
-QString artifact(const char* name) { return QString::fromStdString((artifactDir() / name).string()); }
 
 /// Pixel of the view area screenshot at a position of a slice view.
 QRgb layoutPixel(const QImage& layoutShot, MainWindow& w, SliceView* view, const QPointF& inView) {

@@ -39,10 +39,12 @@ using namespace strega;
 using namespace strega::ui;
 using render::ViewAxis;
 namespace fs = std::filesystem;
+using strega::testing::artifact;
 using strega::testing::artifactDir;
 using strega::testing::openAndWait;
 using strega::testing::ScratchDir;
 using strega::testing::visibleErrorDialog;
+using strega::testing::Window;
 
 namespace {
 
@@ -51,22 +53,6 @@ namespace {
 /// sphere (1.8 mL) is below what it finds reliably.
 const Vec3 kLesionMm{-25.0, 10.0, 25.0};
 constexpr double kLesionRadiusMm = 12.0;
-
-QString artifact(const char* name) { return QString::fromStdString((artifactDir() / name).string()); }
-
-/// A shown window with default settings (cleared before the window reads them).
-struct Window {
-  Window() : cleared((QSettings().clear(), true)) {
-    window.resize(1400, 900);
-    window.show();
-    EXPECT_TRUE(QTest::qWaitForWindowExposed(&window));
-    window.activateWindow();
-    (void)QTest::qWaitForWindowActive(&window, 2000);
-  }
-  ~Window() { window.close(); }
-  bool cleared;
-  MainWindow window;
-};
 
 /// Set the panel's output folder as a user would (typing, then leaving the field).
 void setOutputRoot(MainWindow& window, const fs::path& root) {

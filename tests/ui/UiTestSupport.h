@@ -10,8 +10,10 @@
 #include <QApplication>
 #include <QImage>
 #include <QMessageBox>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QString>
+#include <QTest>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -154,6 +156,23 @@ inline bool openAndWait(ui::MainWindow& window, const fs::path& path, QString* m
 }
 
 /// Spread of grey levels of a picture (0 for a blank one).
+/// A shown main window of a fixed size (1400 x 900), active, with default settings (cleared before it reads them).
+struct Window {
+  Window() : cleared((QSettings().clear(), true)) {
+    window.resize(1400, 900);
+    window.show();
+    EXPECT_TRUE(QTest::qWaitForWindowExposed(&window));
+    window.activateWindow();
+    (void)QTest::qWaitForWindowActive(&window, 2000); // window shortcuts need an active window
+  }
+  ~Window() { window.close(); }
+  bool cleared;
+  ui::MainWindow window;
+};
+
+/// The path of a test artifact (test-artifacts/ui/NAME) as a QString.
+inline QString artifact(const char* name) { return QString::fromStdString((artifactDir() / name).string()); }
+
 /// The window's error dialog (object name "errorDialog") when one is showing.
 inline QMessageBox* visibleErrorDialog() {
   for (QWidget* w : QApplication::topLevelWidgets())
