@@ -22,7 +22,9 @@ extern char** environ;
 namespace strega::testing {
 namespace {
 
-/// Three small cases: Colin27, Colin27 with a bright blob, Colin27 mirrored left-right (python3 + nibabel).
+/// Three cases made from Colin27 (python3 + nibabel): as it is, with a bright blob, and shifted by 6 voxels with its
+/// intensities rescaled. Ordinary heads on purpose: a mirrored head (left-right swapped against its header) makes
+/// the registration ill-posed, and then two uninterrupted runs already differ in their tissue maps.
 bool makeCases(const fs::path& folder) {
   fs::create_directories(folder);
   const std::string script = "import nibabel as nib, numpy as np\n"
@@ -39,7 +41,7 @@ bool makeCases(const fs::path& folder) {
                              "nib.save(nib.Nifti1Image(b, img.affine), '" +
                              (folder / "case_b.nii.gz").string() +
                              "')\n"
-                             "nib.save(nib.Nifti1Image(d[::-1].copy(), img.affine), '" +
+                             "nib.save(nib.Nifti1Image(np.roll(d, 6, axis=1) * 0.8 + 10, img.affine), '" +
                              (folder / "case_c.nii.gz").string() + "')\n";
   const fs::path file = folder.parent_path() / "make_cases.py";
   std::ofstream(file) << script;
