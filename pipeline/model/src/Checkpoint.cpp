@@ -2,6 +2,7 @@
 #include "CceVaeImpl.h"
 #include "CheckpointImpl.h"
 #include "TorchPickle.h"
+#include "ZipChecksums.h"
 
 #include "strega/core/AtomicOutput.h"
 #include "strega/core/Error.h"
@@ -10,13 +11,15 @@
 
 #include <caffe2/serialize/inline_container.h>
 #include <torch/csrc/jit/frontend/error_report.h>
-#include <torch/script.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstring>
 #include <deque>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 namespace strega::model {
 namespace {
@@ -44,66 +47,148 @@ FileKind sniff(const fs::path& path) {
   return FileKind::Other;
 }
 
-NamedTensor toNamed(const std::string& name, const torch::Tensor& t) {
-  return {name, t.sizes().vec(), detail::tensorToVector(t)};
-}
+/// A zip model archive whose records are checked against the zip directory's CRC-32 as they are read (LibTorch's
+/// own reader does not check them).
+class CheckedArchive {
+public:
+  explicit CheckedArchive(const fs::path& path)
+    : m_path(path), m_reader(path.string()), m_checksums(detail::zipRecordChecksums(path)) {}
 
-/// Read a strega checkpoint's weights by navigating the nested archives that Module::save wrote.
-std::vector<NamedTensor> readArchiveWeights(torch::serialize::InputArchive& archive, const ModelConfig& config) {
-  torch::serialize::InputArchive model;
-  if (!archive.try_read("model", model))
-    throw Error(ErrorKind::Model, "the checkpoint holds no weights", "key 'model' missing");
-  std::vector<NamedTensor> weights;
-  for (const auto& spec : parameterSpecs(config)) {
-    std::vector<std::string> parts;
-    std::stringstream ss(spec.name);
-    for (std::string part; std::getline(ss, part, '.');)
-      parts.push_back(part);
-    std::deque<torch::serialize::InputArchive> chain; // archives are move-only: keep each level alive
-    bool found = true;
-    for (std::size_t i = 0; i + 1 < parts.size() && found; ++i) {
-      chain.emplace_back();
-      auto& parent = chain.size() == 1 ? model : chain[chain.size() - 2];
-      found = parent.try_read(parts[i], chain.back());
-    }
-    auto& current = chain.empty() ? model : chain.back();
-    torch::Tensor t;
-    if (!found || !current.try_read(parts.back(), t))
-      throw Error(ErrorKind::Model, "the checkpoint lacks parameter " + spec.name);
-    weights.push_back(toNamed(spec.name, t));
+  std::vector<std::string> records() { return m_reader.getAllRecords(); }
+
+  std::string read(const std::string& name) {
+    if (!m_reader.hasRecord(name))
+      throw Error(ErrorKind::Model, "the model file " + m_path.string() + " lacks record " + name + " (truncated?)");
+    auto [data, size] = m_reader.getRecord(name);
+    std::string bytes(static_cast<const char*>(data.get()), size);
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION // see pipeline/model/CMakeLists.txt
+    const auto stored = m_checksums.find(name);
+    if (stored == m_checksums.end() || detail::crc32(bytes.data(), bytes.size()) != stored->second)
+      throw Error(ErrorKind::Model, "the model file " + m_path.string() + " is corrupt (a checksum does not match)",
+                  "record " + name + ": CRC-32 differs from the zip directory");
+#endif
+    return bytes;
   }
-  return weights;
+
+  /// Every pickle (data.pkl, constants.pkl, code/*.debug_pkl) is walked before LibTorch unpickles it: LibTorch 1.13
+  /// fills the length a string claims before finding that the record is shorter.
+  void checkPickles() {
+    for (const std::string& name : records())
+      if (name.ends_with("pkl")) detail::checkPickleLengths(read(name), name);
+  }
+
+  void checkAllRecords() {
+    for (const std::string& name : records())
+      read(name);
+  }
+
+  const fs::path& path() const { return m_path; }
+
+private:
+  fs::path m_path;
+  caffe2::serialize::PyTorchStreamReader m_reader;
+  std::map<std::string, std::uint32_t> m_checksums;
+};
+
+// The TorchScript source of a strega checkpoint declares attributes only (torch::serialize::OutputArchive writes
+// no methods): a line is empty, a class header, a parameter/buffer name list, or an attribute with its type.
+bool isIdentifier(std::string_view s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
 }
 
-std::string readString(torch::serialize::InputArchive& archive, const std::string& key) {
-  c10::IValue value;
-  if (!archive.try_read(key, value) || !value.isString()) return {};
-  return value.toStringRef();
+bool isAttributeKey(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '/' || c == '.';
+  });
 }
 
-/// The state_dict of a torch.save zip archive, through our own unpickler (see TorchPickle.h).
-std::vector<NamedTensor> readTorchSave(const fs::path& path) {
-  caffe2::serialize::PyTorchStreamReader reader(path.string());
-  if (!reader.hasRecord("data.pkl"))
-    throw Error(ErrorKind::Model, "the zip file holds no data.pkl: not a torch.save file");
-  auto record = [&](const std::string& name) {
-    if (!reader.hasRecord(name))
-      throw Error(ErrorKind::Model, "the torch.save file lacks record " + name + " (truncated?)");
-    auto [data, size] = reader.getRecord(name);
-    return std::string(static_cast<const char*>(data.get()), size);
+bool isScriptType(std::string_view s, int depth = 0) {
+  if (depth > 8) return false;
+  for (std::string_view plain : {"Tensor", "int", "float", "bool", "str"})
+    if (s == plain) return true;
+  if (s.starts_with("__torch__.")) {
+    for (std::string_view rest = s.substr(10);;) {
+      const auto dot = rest.find('.');
+      if (!isIdentifier(rest.substr(0, dot))) return false;
+      if (dot == std::string_view::npos) return true;
+      rest = rest.substr(dot + 1);
+    }
+  }
+  struct Generic {
+    std::string_view prefix;
+    std::size_t minArgs, maxArgs;
   };
-  return detail::stateDictFromTorchPickle(record("data.pkl"),
-                                          [&](const std::string& key) { return record("data/" + key); });
+  for (const Generic g :
+       {Generic{"Optional[", 1, 1}, Generic{"List[", 1, 1}, Generic{"Dict[", 2, 2}, Generic{"Tuple[", 1, 64}}) {
+    if (!s.starts_with(g.prefix) || !s.ends_with("]")) continue;
+    std::string_view inner = s.substr(g.prefix.size(), s.size() - g.prefix.size() - 1);
+    std::vector<std::string_view> args;
+    int nesting = 0;
+    std::size_t from = 0;
+    for (std::size_t i = 0; i < inner.size(); ++i) {
+      if (inner[i] == '[') ++nesting;
+      if (inner[i] == ']' && --nesting < 0) return false;
+      if (nesting == 0 && inner.compare(i, 2, ", ") == 0) {
+        args.push_back(inner.substr(from, i - from));
+        from = i + 2;
+      }
+    }
+    args.push_back(inner.substr(from));
+    if (nesting != 0 || args.size() < g.minArgs || args.size() > g.maxArgs) return false;
+    return std::all_of(args.begin(), args.end(), [&](std::string_view a) { return isScriptType(a, depth + 1); });
+  }
+  return false;
 }
 
-/// Checks every pickle of a zip model archive (data.pkl, constants.pkl, code/*.debug_pkl) before LibTorch unpickles
-/// it: LibTorch 1.13 fills the length a string claims before finding that the record is shorter.
-void checkArchivePickles(const fs::path& path) {
-  caffe2::serialize::PyTorchStreamReader reader(path.string());
-  for (const std::string& name : reader.getAllRecords()) {
-    if (name.size() < 3 || name.compare(name.size() - 3, 3, "pkl") != 0) continue;
-    auto [data, size] = reader.getRecord(name);
-    detail::checkPickleLengths(std::string(static_cast<const char*>(data.get()), size), name);
+bool isNameList(std::string_view s) { // ["weight", "bias", ]
+  if (!s.starts_with("[") || !s.ends_with("]")) return false;
+  s = s.substr(1, s.size() - 2);
+  while (!s.empty()) {
+    if (!s.starts_with("\"")) return false;
+    const auto close = s.find("\", ", 1);
+    if (close == std::string_view::npos || !isAttributeKey(s.substr(1, close - 1))) return false;
+    s = s.substr(close + 3);
+  }
+  return true;
+}
+
+bool isDeclarationLine(std::string_view line) {
+  if (line.empty()) return true;
+  if (line.starts_with("class ") && line.ends_with("(Module):"))
+    return isIdentifier(line.substr(6, line.size() - 6 - 9));
+  if (!line.starts_with("  ")) return false;
+  line = line.substr(2);
+  for (std::string_view list : {"__parameters__ = ", "__buffers__ = "})
+    if (line.starts_with(list)) return isNameList(line.substr(list.size()));
+  if (line == "__annotations__ = []") return true;
+  if (line.starts_with("__annotations__[\"")) {
+    const auto close = line.find("\"] = ");
+    return close != std::string_view::npos && isAttributeKey(line.substr(17, close - 17)) &&
+           isScriptType(line.substr(close + 5));
+  }
+  const auto colon = line.find(" : ");
+  return colon != std::string_view::npos && isIdentifier(line.substr(0, colon)) && isScriptType(line.substr(colon + 3));
+}
+
+/// LibTorch compiles an archive's code/ records before it reads any value, and its 1.13 compiler crashes (SEGV) on
+/// some mangled source. Before a strega checkpoint goes through LibTorch (to restore the optimizer state), its code
+/// must be the attribute declarations that strega writes; anything else is refused as damaged.
+void checkArchiveCode(CheckedArchive& archive) {
+  for (const std::string& name : archive.records()) {
+    if (!name.starts_with("code/") || !name.ends_with(".py")) continue;
+    const std::string text = archive.read(name);
+    std::size_t lineNumber = 0;
+    for (std::size_t from = 0; from < text.size();) {
+      const auto end = std::min(text.find('\n', from), text.size());
+      ++lineNumber;
+      if (!isDeclarationLine(std::string_view(text).substr(from, end - from)))
+        throw Error(ErrorKind::Model,
+                    "the checkpoint " + archive.path().string() + " is damaged or was not written by StRegA",
+                    name + " line " + std::to_string(lineNumber) + " is not an attribute declaration");
+      from = end + 1;
+    }
   }
 }
 
@@ -219,12 +304,22 @@ void detail::saveCheckpointArchive(const CceVae& model, const fs::path& path,
 
 void detail::loadOptimizerState(const fs::path& path, torch::optim::Optimizer& optimizer, const torch::Device& device) {
   try {
+    {
+      CheckedArchive checked(path);
+      checked.checkAllRecords();
+      checked.checkPickles();
+      checkArchiveCode(checked);
+    }
     torch::serialize::InputArchive archive;
     archive.load_from(path.string(), device);
     torch::serialize::InputArchive state;
     if (!archive.try_read("optimizer", state))
       throw Error(ErrorKind::Model, "the checkpoint " + path.string() + " holds no optimizer state (not resumable)");
     optimizer.load(state);
+  } catch (const torch::jit::ErrorReport&) {
+    // Not e.what(): for mangled TorchScript source LibTorch 1.13 throws from inside it, which terminates.
+    throw Error(ErrorKind::Model, "could not restore the optimizer state from " + path.string(),
+                "its TorchScript code does not compile");
   } catch (...) {
     detail::rethrowAsModelError("could not restore the optimizer state from " + path.string());
   }
@@ -245,53 +340,46 @@ std::vector<NamedTensor> readWeights(const fs::path& path, CheckpointInfo* infoO
     info.metadata = file.metadata();
     weights = file.tensors();
   } else if (kind == FileKind::Zip) {
-    // A strega checkpoint and a TorchScript module are both TorchScript archives; torch.save zips are not.
-    std::string scriptError;
+    // A strega checkpoint and a TorchScript module are both TorchScript archives (data.pkl holds a module object);
+    // a torch.save zip holds a dict. All three are read with our own unpickler, never with LibTorch's compiler.
     try {
-      checkArchivePickles(path);
-      torch::serialize::InputArchive archive;
-      archive.load_from(path.string(), torch::kCPU);
-      c10::IValue version;
-      if (archive.try_read("strega_checkpoint", version)) {
+      CheckedArchive archive(path);
+      archive.checkPickles();
+      const auto storage = [&](const std::string& key) { return archive.read("data/" + key); };
+      const std::string pickle = archive.read("data.pkl");
+      const detail::ScriptModulePickle root(pickle);
+      if (!root.isModule()) {
+        weights = detail::stateDictFromTorchPickle(pickle, storage);
+        info.format = "torch.save";
+      } else if (const auto version = root.intAttribute("strega_checkpoint")) {
         info.format = "strega-checkpoint";
-        info.formatVersion = version.isInt() ? static_cast<int>(version.toInt()) : 0;
+        info.formatVersion = static_cast<int>(std::clamp<std::int64_t>(*version, -1, 1'000'000));
         if (info.formatVersion < 1 || info.formatVersion > kCheckpointFormatVersion)
           throw Error(ErrorKind::Model, "the checkpoint " + path.string() + " has format version " +
                                           std::to_string(info.formatVersion) + "; this program reads 1 to " +
                                           std::to_string(kCheckpointFormatVersion));
-        info.config = ModelConfig::fromKeyValueText(readString(archive, "config"));
-        info.metadata = decodeKeyValues(readString(archive, "metadata"));
-        info.trainingLogCsv = readString(archive, "training_log");
-        torch::serialize::InputArchive optimizer;
-        info.hasOptimizerState = archive.try_read("optimizer", optimizer);
-        weights = readArchiveWeights(archive, info.config);
+        info.config = ModelConfig::fromKeyValueText(root.stringAttribute("config").value_or(""));
+        info.metadata = decodeKeyValues(root.stringAttribute("metadata").value_or(""));
+        info.trainingLogCsv = root.stringAttribute("training_log").value_or("");
+        info.hasOptimizerState = root.hasSubmodule("optimizer");
+        if (!root.hasSubmodule("model"))
+          throw Error(ErrorKind::Model, "the checkpoint holds no weights", "attribute 'model' missing");
+        std::map<std::string, NamedTensor> byName;
+        for (auto& t : root.floatingTensors("model", storage))
+          byName.emplace(t.name, std::move(t));
+        for (const auto& spec : parameterSpecs(info.config)) {
+          auto it = byName.find(spec.name);
+          if (it == byName.end()) throw Error(ErrorKind::Model, "the checkpoint lacks parameter " + spec.name);
+          weights.push_back(std::move(it->second));
+        }
       } else {
-        torch::jit::Module module = torch::jit::load(path.string(), torch::kCPU);
         info.format = "torchscript";
-        for (const auto& p : module.named_parameters(true))
-          weights.push_back(toNamed(p.name, p.value));
-        if (weights.empty())
-          for (const auto& b : module.named_buffers(true))
-            if (b.value.is_floating_point()) weights.push_back(toNamed(b.name, b.value));
+        weights = root.floatingTensors("", storage);
       }
     } catch (const Error&) {
       throw;
-    } catch (const torch::jit::ErrorReport&) {
-      // Not e.what(): for mangled TorchScript source LibTorch 1.13 throws from inside it, which terminates.
-      scriptError = "its TorchScript code does not compile";
     } catch (const std::exception& e) {
-      scriptError = e.what();
-    }
-    if (info.format.empty()) {
-      try {
-        weights = readTorchSave(path);
-        info.format = "torch.save";
-      } catch (const Error&) {
-        throw;
-      } catch (const std::exception& e) {
-        throw Error(ErrorKind::Model, unreadable + ": truncated, corrupt or not a model file",
-                    std::string("as TorchScript: ") + scriptError.substr(0, 300) + "; as torch.save: " + e.what());
-      }
+      throw Error(ErrorKind::Model, unreadable + ": truncated, corrupt or not a model file", e.what());
     }
   } else {
     throw Error(ErrorKind::Model, unreadable + ": not a recognised model file (expected a StRegA checkpoint, "

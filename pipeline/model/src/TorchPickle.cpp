@@ -12,31 +12,27 @@ namespace strega::model::detail {
 namespace {
 
 [[noreturn]] void malformed(const std::string& detail) {
-  throw Error(ErrorKind::Model, "the torch.save file is malformed or uses an unsupported pickle feature", detail);
+  throw Error(ErrorKind::Model, "the model file is malformed or uses an unsupported pickle feature", detail);
 }
 
 struct Value;
 using Ptr = std::shared_ptr<Value>;
 
-/// A decoded pickle value. Lists and dicts are shared (the memo may refer to them while they are filled).
+/// A decoded pickle value. Lists, dicts and objects are shared (the memo may refer to them while they are filled,
+/// so a malformed pickle can make one contain itself: every walk below limits its depth).
 struct Value {
   enum class Kind { None, Bool, Int, Float, String, Tuple, List, Dict, Global, Storage, Tensor, Object, Mark } kind;
   std::int64_t integer = 0;
   double real = 0.0;
-  std::string text;  // string, global "module.name", storage key
+  std::string text; // string, global "module.name", storage key, object class
+
   std::string dtype; // storage / tensor element type
   std::vector<Ptr> items;
-  std::vector<std::pair<Ptr, Ptr>> entries;
-  Ptr storage; // tensor
+  std::vector<std::pair<Ptr, Ptr>> entries; // dict items, object attributes
+  Ptr storage;                              // tensor
   std::int64_t offset = 0;
   std::vector<std::int64_t> sizes, strides;
 };
-
-Ptr make(Value::Kind k) {
-  auto v = std::make_shared<Value>();
-  v->kind = k;
-  return v;
-}
 
 std::string storageDtype(const std::string& global) {
   static const std::map<std::string, std::string> types = {
@@ -69,9 +65,20 @@ float halfToFloat(std::uint16_t h) {
   return std::bit_cast<float>(sign | ((exponent + 127 - 15) << 23) | (mantissa << 13));
 }
 
+/// Builds the values of one pickle. It owns every value it made: its destructor unlinks them, so that values
+/// that refer to each other (possible in a malformed pickle) are freed too, without deep recursion.
 class Unpickler {
 public:
   explicit Unpickler(const std::string& data) : m_data(data) {}
+  Unpickler(const Unpickler&) = delete;
+  Unpickler& operator=(const Unpickler&) = delete;
+  ~Unpickler() {
+    for (const auto& v : m_made) {
+      v->items.clear();
+      v->entries.clear();
+      v->storage.reset();
+    }
+  }
 
   Ptr run() {
     for (;;) {
@@ -181,18 +188,26 @@ public:
         push(reduce(*callable, *args));
         break;
       }
-      case 0x81:
+      case 0x81: { // NEWOBJ: TorchScript pickles its module objects as cls.__new__(cls) + BUILD(dict)
         pop();
-        pop();
-        push(make(Value::Kind::Object));
-        break; // NEWOBJ
+        auto cls = pop();
+        auto v = make(Value::Kind::Object);
+        if (cls->kind == Value::Kind::Global) v->text = cls->text;
+        push(v);
+        break;
+      }
       case 0x92:
         pop();
         pop();
         pop();
         push(make(Value::Kind::Object));
-        break;                // NEWOBJ_EX
-      case 'b': pop(); break; // BUILD: object state is not needed (OrderedDict/opaque)
+        break;    // NEWOBJ_EX
+      case 'b': { // BUILD: a dict state becomes an object's attributes; other states are not needed
+        auto state = pop();
+        const Ptr& target = topValue();
+        if (target->kind == Value::Kind::Object && state->kind == Value::Kind::Dict) target->entries = state->entries;
+        break;
+      }
       case '0': pop(); break;
       case '1': popMark(); break;
       case '2': push(topValue()); break;
@@ -242,6 +257,12 @@ private:
     m_pos = end + 1;
     return s;
   }
+  Ptr make(Value::Kind k) {
+    auto v = std::make_shared<Value>();
+    v->kind = k;
+    m_made.push_back(v);
+    return v;
+  }
   Ptr string(std::uint64_t n) {
     auto v = make(Value::Kind::String);
     v->text = bytes(n);
@@ -277,7 +298,7 @@ private:
     m_stack.resize(at);
     return items;
   }
-  static Ptr sequence(Value::Kind kind, std::vector<Ptr> items) {
+  Ptr sequence(Value::Kind kind, std::vector<Ptr> items) {
     auto v = make(kind);
     v->items = std::move(items);
     return v;
@@ -296,7 +317,7 @@ private:
     if (index >= m_memo.size() || !m_memo[index]) malformed("memo entry missing");
     return m_memo[index];
   }
-  static Ptr persistentLoad(const Ptr& pid) {
+  Ptr persistentLoad(const Ptr& pid) {
     // ('storage', <storage type>, key, location, numel)
     if (pid->kind != Value::Kind::Tuple || pid->items.size() < 3 || pid->items[0]->text != "storage")
       malformed("unsupported persistent id");
@@ -314,7 +335,7 @@ private:
     }
     return out;
   }
-  static Ptr reduce(const Value& callable, const Value& args) {
+  Ptr reduce(const Value& callable, const Value& args) {
     const std::string& f = callable.text;
     if (callable.kind == Value::Kind::Global &&
         (f == "torch._utils._rebuild_tensor_v2" || f == "torch._utils._rebuild_tensor")) {
@@ -348,6 +369,7 @@ private:
   std::vector<Ptr> m_stack;
   std::vector<std::size_t> m_marks;
   std::vector<Ptr> m_memo;
+  std::vector<Ptr> m_made;
 };
 
 NamedTensor toFloat(const std::string& name, const Value& t,
@@ -413,7 +435,8 @@ const Value* findStateDict(const Value& root, int depth = 0) {
 
 std::vector<NamedTensor> stateDictFromTorchPickle(const std::string& pickle,
                                                   const std::function<std::string(const std::string&)>& storage) {
-  const Ptr root = Unpickler(pickle).run();
+  Unpickler unpickler(pickle);
+  const Ptr root = unpickler.run();
   const Value* dict = findStateDict(*root);
   if (!dict) throw Error(ErrorKind::Model, "the torch.save file holds no state_dict (no dictionary of tensors)");
   std::vector<NamedTensor> out;
@@ -421,6 +444,73 @@ std::vector<NamedTensor> stateDictFromTorchPickle(const std::string& pickle,
   for (const auto& [k, v] : dict->entries)
     if (k->kind == Value::Kind::String && v->kind == Value::Kind::Tensor)
       out.push_back(toFloat(k->text, *v, storage, cache));
+  return out;
+}
+
+struct ScriptModulePickle::Parsed {
+  // The unpickler refers to `pickle` only while run() reads it; it is kept for the values it owns.
+  explicit Parsed(const std::string& pickle) : unpickler(pickle), root(unpickler.run()) {}
+  Unpickler unpickler;
+  Ptr root;
+
+  const Value* attribute(const Value& object, const std::string& name) const {
+    if (object.kind != Value::Kind::Object) return nullptr;
+    for (const auto& [k, v] : object.entries)
+      if (k->kind == Value::Kind::String && k->text == name) return v.get();
+    return nullptr;
+  }
+};
+
+ScriptModulePickle::ScriptModulePickle(const std::string& pickle) : m_parsed(std::make_shared<Parsed>(pickle)) {}
+
+bool ScriptModulePickle::isModule() const { return m_parsed->root->kind == Value::Kind::Object; }
+
+std::optional<std::string> ScriptModulePickle::stringAttribute(const std::string& name) const {
+  const Value* v = m_parsed->attribute(*m_parsed->root, name);
+  if (!v || v->kind != Value::Kind::String) return std::nullopt;
+  return v->text;
+}
+
+std::optional<std::int64_t> ScriptModulePickle::intAttribute(const std::string& name) const {
+  const Value* v = m_parsed->attribute(*m_parsed->root, name);
+  if (!v || v->kind != Value::Kind::Int) return std::nullopt;
+  return v->integer;
+}
+
+bool ScriptModulePickle::hasSubmodule(const std::string& name) const {
+  const Value* v = m_parsed->attribute(*m_parsed->root, name);
+  return v && v->kind == Value::Kind::Object;
+}
+
+std::vector<NamedTensor>
+ScriptModulePickle::floatingTensors(const std::string& submodule,
+                                    const std::function<std::string(const std::string&)>& storage) const {
+  const Value* start = m_parsed->root.get();
+  if (!submodule.empty()) {
+    start = m_parsed->attribute(*start, submodule);
+    if (!start || start->kind != Value::Kind::Object) return {};
+  }
+  // Real modules nest a few levels (model.enc.middle_blocks.1.conv.weight); a deeper tree is malformed (or refers
+  // to itself).
+  constexpr int kMaxDepth = 32;
+  std::vector<std::pair<std::string, const Value*>> found;
+  std::function<void(const Value&, const std::string&, int)> walk = [&](const Value& object, const std::string& prefix,
+                                                                        int depth) {
+    if (depth > kMaxDepth) malformed("modules nested deeper than " + std::to_string(kMaxDepth) + " levels");
+    for (const auto& [k, v] : object.entries) {
+      if (k->kind != Value::Kind::String) continue;
+      if (v->kind == Value::Kind::Tensor &&
+          (v->dtype == "F32" || v->dtype == "F64" || v->dtype == "F16" || v->dtype == "BF16"))
+        found.emplace_back(prefix + k->text, v.get());
+      else if (v->kind == Value::Kind::Object)
+        walk(*v, prefix + k->text + ".", depth + 1);
+    }
+  };
+  walk(*start, "", 0);
+  std::vector<NamedTensor> out;
+  std::map<std::string, std::string> cache;
+  for (const auto& [name, t] : found)
+    out.push_back(toFloat(name, *t, storage, cache));
   return out;
 }
 

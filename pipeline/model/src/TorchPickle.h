@@ -4,7 +4,10 @@
 
 #include "strega/model/NamedTensor.h"
 
+#include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +21,30 @@ namespace strega::model::detail {
 /// Throws Error(Model) for a malformed pickle or a state_dict without tensors.
 std::vector<NamedTensor> stateDictFromTorchPickle(const std::string& pickle,
                                                   const std::function<std::string(const std::string&)>& storage);
+
+/// \brief The object tree of a TorchScript archive's `data.pkl` (a strega checkpoint, or a module saved by
+/// torch.jit.save), read with our own unpickler. LibTorch's reader (torch::jit::load, InputArchive) first compiles
+/// the archive's `code/` records, and its 1.13 compiler crashes (SEGV) on mangled source: weights are read without
+/// it. Nothing is executed; class names are kept but not resolved. Throws Error(Model) for a malformed pickle.
+class ScriptModulePickle {
+public:
+  explicit ScriptModulePickle(const std::string& pickle);
+
+  /// True if the pickle's root is an object (a TorchScript module); a torch.save file holds a dict instead.
+  bool isModule() const;
+  std::optional<std::string> stringAttribute(const std::string& name) const;
+  std::optional<std::int64_t> intAttribute(const std::string& name) const;
+  bool hasSubmodule(const std::string& name) const;
+  /// The floating-point tensors of the root's attribute `submodule` ("" = the root) and of its submodules, named by
+  /// their dotted attribute path below it ("enc.start.conv.weight"), converted to float32. `storage(key)` returns the
+  /// bytes of record data/<key>.
+  std::vector<NamedTensor> floatingTensors(const std::string& submodule,
+                                           const std::function<std::string(const std::string&)>& storage) const;
+
+private:
+  struct Parsed;
+  std::shared_ptr<const Parsed> m_parsed;
+};
 
 /// Walks the opcodes of `pickle` (record `name` of a model archive) without building anything and throws
 /// Error(Model) when a string or bytes argument claims more bytes than the pickle holds. LibTorch 1.13's own
