@@ -16,6 +16,12 @@ void addRunOptions(CLI::App* cmd, RunArgs& a) {
   cmd->add_option("--config", a.config, "JSON file with pipeline settings (the 'config' object of a report.json)");
   cmd->add_option("--threshold", a.threshold, "fixed threshold on the anomaly score instead of Otsu's");
   cmd->add_option("--min-area-mm2", a.minAreaMm2, "per-slice area opening: smallest kept component (default 256)");
+  cmd
+    ->add_option("--opening-radius-mm", a.openingRadiusMm,
+                 "3D opening of the mask with a ball of this radius (default 2; 0 = none, as the paper)")
+    ->check(CLI::Range(0.0, 10.0));
+  cmd->add_flag("--no-fill-holes", a.noFillHoles,
+                "do not fill the holes of the thresholded mask slice by slice (the paper does not)");
   cmd->add_option("--smoothing-mm", a.smoothingMm,
                   "Gaussian smoothing (sigma, mm) of the score inside the brain before thresholding (default 0)");
   cmd->add_option("--samples", a.samples, "average N sampled reconstructions (default 0: decode mu)");
@@ -52,6 +58,8 @@ pipeline::RunOptions buildRunOptions(const RunArgs& a) {
   if (!a.precision.empty()) o.inference.precision = model::parsePrecision(a.precision);
   if (a.threshold) o.postprocess.fixedThreshold = *a.threshold;
   if (a.minAreaMm2 >= 0.0) o.postprocess.minAreaMm2 = a.minAreaMm2;
+  if (a.openingRadiusMm >= 0.0) o.postprocess.openingRadiusMm = a.openingRadiusMm;
+  if (a.noFillHoles) o.postprocess.fillHoles = false;
   if (a.smoothingMm >= 0.0) o.postprocess.smoothingMm = a.smoothingMm;
   if (a.maxMemoryMb >= 0.0) o.maxMemoryMb = a.maxMemoryMb;
   if (!a.contrast.empty()) o.preprocess.tissue.contrast = preprocess::parseContrast(a.contrast);

@@ -17,8 +17,9 @@ struct RunArgs {
   std::string series, modality, model, device = "auto", config, contrast, precision;
   int threads = 0, samples = -1;
   std::optional<double> threshold;
-  double minAreaMm2 = -1.0, smoothingMm = -1.0, maxMemoryMb = -1.0;
-  bool skipRegistration = false, forceRegistration = false, noDeformable = false, noHtml = false, noSeg = false;
+  double minAreaMm2 = -1.0, smoothingMm = -1.0, maxMemoryMb = -1.0, openingRadiusMm = -1.0;
+  bool noFillHoles = false, skipRegistration = false, forceRegistration = false, noDeformable = false, noHtml = false,
+       noSeg = false;
 };
 
 /// Add the pipeline options to `cmd`.

@@ -94,7 +94,9 @@ json optionsJson(const RunOptions& o) {
                       {"otsu_inside_brain", o.postprocess.otsuInsideBrain},
                       {"otsu_bins", o.postprocess.otsuBins},
                       {"smoothing_mm", o.postprocess.smoothingMm},
-                      {"min_area_mm2", o.postprocess.minAreaMm2}};
+                      {"min_area_mm2", o.postprocess.minAreaMm2},
+                      {"fill_holes", o.postprocess.fillHoles},
+                      {"opening_radius_mm", o.postprocess.openingRadiusMm}};
   j["outputs"] = {{"html_report", o.htmlReport}, {"dicom_seg", o.dicomSeg}};
   j["resources"] = {{"max_memory_mb", o.maxMemoryMb}};
   return j;
@@ -122,6 +124,9 @@ template <typename T> bool fitsInteger(const json& v) {
   if (n < 0) return std::is_signed_v<T> && n >= std::int64_t(std::numeric_limits<T>::min());
   return std::uint64_t(n) <= std::uint64_t(std::numeric_limits<T>::max());
 }
+
+// A ball of 10 mm radius already holds ~4,200 voxels at 1 mm; findings thinner than 20 mm would all vanish.
+constexpr double kMaxOpeningRadiusMm = 10.0;
 
 template <typename T> void take(const json& obj, const char* key, T& value, const std::string& where) {
   if (!obj.contains(key)) return;
@@ -265,7 +270,10 @@ void applyRunOptionsJson(const std::string& text, RunOptions& o) {
   }
   if (j.contains("postprocess")) {
     const json& p = j["postprocess"];
-    checkKeys(p, {"threshold", "otsu_inside_brain", "otsu_bins", "min_area_mm2", "smoothing_mm"}, "postprocess.");
+    checkKeys(p,
+              {"threshold", "otsu_inside_brain", "otsu_bins", "min_area_mm2", "smoothing_mm", "fill_holes",
+               "opening_radius_mm"},
+              "postprocess.");
     if (p.contains("threshold")) {
       if (p["threshold"].is_null())
         o.postprocess.fixedThreshold.reset();
@@ -279,6 +287,11 @@ void applyRunOptionsJson(const std::string& text, RunOptions& o) {
     take(p, "otsu_bins", o.postprocess.otsuBins, "postprocess.");
     take(p, "min_area_mm2", o.postprocess.minAreaMm2, "postprocess.");
     take(p, "smoothing_mm", o.postprocess.smoothingMm, "postprocess.");
+    take(p, "fill_holes", o.postprocess.fillHoles, "postprocess.");
+    take(p, "opening_radius_mm", o.postprocess.openingRadiusMm, "postprocess.");
+    if (!(o.postprocess.openingRadiusMm >= 0.0 && o.postprocess.openingRadiusMm <= kMaxOpeningRadiusMm))
+      throw Error(ErrorKind::InvalidArgument, "postprocess.opening_radius_mm must be from 0 to " +
+                                                std::to_string(static_cast<int>(kMaxOpeningRadiusMm)) + " mm");
   }
   if (j.contains("outputs")) {
     const json& p = j["outputs"];

@@ -74,9 +74,12 @@ TEST(FuzzRegression, SeedCorpus_EveryFormatStillLoads) {
   }
 }
 
-TEST(FuzzRegression, ZipChecksum_IsTheStandardCrc32) {
-  EXPECT_EQ(strega::model::detail::crc32("123456789", 9), 0xCBF43926u); // the CRC-32 check value
-  EXPECT_EQ(strega::model::detail::crc32("", 0), 0u);
+TEST(FuzzRegression, ZipDirectory_ChecksumsOfEveryRecordByItsName) {
+  const auto checksums = strega::model::detail::zipRecordChecksums(kSeeds / "strega_checkpoint.pt");
+  ASSERT_TRUE(checksums.count("data.pkl"));
+  ASSERT_TRUE(checksums.count("code/__torch__.py"));
+  EXPECT_GT(checksums.size(), 20u);
+  EXPECT_THROW(strega::model::detail::zipRecordChecksums(kSeeds / "weights.safetensors"), Error) << "not a zip file";
 }
 
 TEST(FuzzRegression, BitFlippedRecords_RefusedByTheirChecksum) {

@@ -151,6 +151,23 @@ TEST(RunOptionsJson, RoundTripAndErrors) {
   EXPECT_THROW(applyRunOptionsJson(R"({"preprocess": {"registration": "maybe"}})", x), Error);
 }
 
+TEST(RunOptionsJson, HoleFillingAndOpening_RoundTripFingerprintedAndChecked) {
+  RunOptions paper;
+  paper.postprocess.fillHoles = false;
+  paper.postprocess.openingRadiusMm = 0.0;
+  RunOptions back;
+  applyRunOptionsJson(runOptionsToJson(paper), back);
+  EXPECT_FALSE(back.postprocess.fillHoles);
+  EXPECT_EQ(back.postprocess.openingRadiusMm, 0.0);
+  EXPECT_NE(configFingerprint(paper), configFingerprint(RunOptions{})) << "both change the mask: --resume recomputes";
+  RunOptions x;
+  applyRunOptionsJson(R"({"postprocess": {"opening_radius_mm": 3.5, "fill_holes": true}})", x);
+  EXPECT_EQ(x.postprocess.openingRadiusMm, 3.5);
+  EXPECT_THROW(applyRunOptionsJson(R"({"postprocess": {"opening_radius_mm": -1}})", x), Error);
+  EXPECT_THROW(applyRunOptionsJson(R"({"postprocess": {"opening_radius_mm": 11}})", x), Error);
+  EXPECT_THROW(applyRunOptionsJson(R"({"postprocess": {"fill_holes": "yes"}})", x), Error);
+}
+
 namespace {
 
 ImageGeometry grid(std::size_t x, std::size_t y, std::size_t z, double spacing) {

@@ -1,10 +1,13 @@
 #include "strega/postprocess/Postprocess.h"
 #include "strega/core/Error.h"
+#include "strega/postprocess/Morphology.h"
 #include "strega/postprocess/Residual.h"
 #include "strega/postprocess/Smoothing.h"
 #include "strega/postprocess/Threshold.h"
 
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 using namespace strega;
 using namespace strega::postprocess;
@@ -22,6 +25,18 @@ void fillBox(ImageF& v, Size3 lo, Size3 hi, float value) {
       for (std::size_t i = lo[0]; i < hi[0]; ++i)
         v.at(i, j, k) = value;
 }
+
+std::size_t count(const Mask& m) {
+  std::size_t n = 0;
+  for (std::size_t v = 0; v < m.voxelCount(); ++v)
+    n += m[v] ? 1 : 0;
+  return n;
+}
+
+double distance(double i, double j, double k, double c) {
+  return std::sqrt((i - c) * (i - c) + (j - c) * (j - c) + (k - c) * (k - c));
+}
+
 } // namespace
 
 TEST(Residual, PositiveOnlyAndSaturation_ReferenceRule) {
@@ -146,8 +161,11 @@ TEST(Postprocess, Chain_ThresholdOpeningGate) {
   Mask brain(g, 1);
   for (int j = 0; j < 40; ++j)
     for (int i = 0; i < 40; ++i)
-      brain.at(i, j, 2) = 0; // top slice outside the brain
-  const auto result = strega::postprocess::postprocess(score, brain);
+      brain.at(i, j, 2) = 0;                     // top slice outside the brain
+  strega::postprocess::PostprocessOptions paper; // the paper's chain: no hole filling, no 3D opening
+  paper.fillHoles = false;
+  paper.openingRadiusMm = 0.0;
+  const auto result = strega::postprocess::postprocess(score, brain, paper);
   EXPECT_GT(result.threshold, 0.0);
   EXPECT_LT(result.threshold, 1.0);
   EXPECT_EQ(result.removedByOpening, 3u);
@@ -196,6 +214,7 @@ TEST(Postprocess, Smoothing_RemovesThinRimKeepsBlob) {
   strega::postprocess::PostprocessOptions o;
   o.fixedThreshold = 0.4;
   o.minAreaMm2 = 16.0;
+  o.openingRadiusMm = 0.0; // the 3D opening would remove the sheet too (MorphologyTest)
   const auto plain = strega::postprocess::postprocess(score, brain, o);
   EXPECT_EQ(plain.mask.at(5, 10, 10), 1) << "without smoothing the sheet stays";
   o.smoothingMm = 2.0;
@@ -203,4 +222,108 @@ TEST(Postprocess, Smoothing_RemovesThinRimKeepsBlob) {
   EXPECT_EQ(smoothed.mask.at(5, 10, 10), 0) << "the sheet fades below the threshold";
   EXPECT_EQ(smoothed.mask.at(26, 26, 26), 1) << "the blob keeps its core";
   ASSERT_EQ(smoothed.findings.size(), 1u);
+}
+
+// Hole filling per slice and the 3D opening with a ball in mm, alone and in the post-processing chain.
+
+TEST(FillHoles, RingBecomesDisc_RegionOpenToTheBorderStays) {
+  Mask m(grid({30, 30, 2}), 0);
+  // Slice 0: a closed square ring (outer 10..19, one voxel thick) around 8 x 8 background voxels.
+  for (std::size_t a = 10; a < 20; ++a) {
+    m.at(a, 10, 0) = m.at(a, 19, 0) = 1;
+    m.at(10, a, 0) = m.at(19, a, 0) = 1;
+  }
+  // Slice 1: the same ring with a gap: its inside touches the outside.
+  for (std::size_t a = 10; a < 20; ++a) {
+    m.at(a, 10, 1) = m.at(a, 19, 1) = 1;
+    m.at(10, a, 1) = m.at(19, a, 1) = 1;
+  }
+  m.at(19, 15, 1) = 0;
+  // A gap in the ring's wall, bridged from outside: the gap voxel belongs to the hole.
+  m.at(14, 10, 0) = 0;
+  m.at(14, 9, 0) = 1;
+  m.at(13, 9, 0) = 1;
+  m.at(15, 9, 0) = 1;
+  const std::size_t before = count(m);
+  const std::size_t added = fillHolesPerSlice(m);
+  EXPECT_EQ(added, 64u + 1u); // the 8 x 8 inside, and the gap voxel (enclosed by the bridge above it)
+  EXPECT_EQ(count(m), before + added);
+  EXPECT_EQ(m.at(15, 15, 0), 1);
+  EXPECT_EQ(m.at(15, 15, 1), 0) << "a region open to the border is not a hole";
+  EXPECT_EQ(m.at(0, 0, 0), 0);
+}
+
+TEST(OpenWithBall, SheetsThinnerThanTheBallGo_BallShapedFindingStays) {
+  Mask m(grid({40, 40, 40}), 0);
+  for (std::size_t j = 0; j < 40; ++j)
+    for (std::size_t k = 0; k < 40; ++k) {
+      m.at(3, j, k) = 1;                                                   // 1 voxel thick
+      m.at(8, j, k) = m.at(9, j, k) = m.at(10, j, k) = m.at(11, j, k) = 1; // 4 mm thick: thinner than 5 mm
+    }
+  std::size_t sphere = 0;
+  for (std::size_t k = 0; k < 40; ++k)
+    for (std::size_t j = 0; j < 40; ++j)
+      for (std::size_t i = 20; i < 40; ++i)
+        if (distance(double(i), double(j), double(k), 28.0) <= 6.0) {
+          m.at(i, j, k) = 1;
+          ++sphere;
+        }
+  const std::size_t removed = openWithBall(m, 2.0);
+  EXPECT_EQ(removed, 40u * 40u * 5u);
+  EXPECT_EQ(count(m), sphere) << "a 12 mm ball is a union of 4 mm balls: nothing of it goes";
+  EXPECT_EQ(m.at(28, 28, 28), 1);
+}
+
+TEST(OpenWithBall, RadiusInMillimetres_OnAnisotropicGrids) {
+  // 3 mm slices: a 2 mm ball is a disc of one slice, so a single slice of finding survives in-plane opening.
+  Mask thick(grid({30, 30, 5}, {1.0, 1.0, 3.0}), 0);
+  for (std::size_t j = 5; j < 25; ++j)
+    for (std::size_t i = 5; i < 25; ++i)
+      thick.at(i, j, 2) = 1;
+  thick.at(2, 2, 2) = 1;                             // a lone voxel
+  EXPECT_EQ(openWithBall(thick, 2.0), 1u + 4u * 3u); // the lone voxel, and 3 voxels of each corner a disc cannot reach
+  EXPECT_EQ(count(thick), 388u);
+  EXPECT_EQ(thick.at(5, 5, 2), 0);
+  EXPECT_EQ(thick.at(7, 5, 2), 1);
+  // On a 1 mm grid the same single slice is thinner than the ball in k and goes.
+  Mask fine(grid({30, 30, 5}), 0);
+  for (std::size_t j = 5; j < 25; ++j)
+    for (std::size_t i = 5; i < 25; ++i)
+      fine.at(i, j, 2) = 1;
+  EXPECT_EQ(openWithBall(fine, 2.0), 400u);
+  // No radius, or one below a voxel: unchanged.
+  Mask same(grid({30, 30, 5}, {3.0, 3.0, 3.0}), 1);
+  EXPECT_EQ(openWithBall(same, 0.0), 0u);
+  EXPECT_EQ(openWithBall(same, 2.0), 0u);
+  EXPECT_EQ(count(same), same.voxelCount());
+}
+
+TEST(Postprocess, DefaultChain_FillsTheRingOfAPartlyReproducedFindingAndDropsAThinRim) {
+  // A hollow 24 mm sphere of high score (the network copied its inside) and an axial sheet one voxel thick (a rim of
+  // reconstruction error: large in-plane, so the area opening keeps it).
+  const ImageGeometry g = grid({60, 60, 60});
+  ImageF score(g, 0.0f);
+  for (std::size_t k = 0; k < 60; ++k)
+    for (std::size_t j = 0; j < 60; ++j)
+      for (std::size_t i = 0; i < 60; ++i) {
+        const double d = distance(double(i), double(j), double(k), 30.0);
+        if (d <= 12.0 && d > 8.0) score.at(i, j, k) = 1.0f;
+        if (k == 5) score.at(i, j, k) = 1.0f;
+      }
+  Mask brain(g, 1);
+  PostprocessOptions paper;
+  paper.fillHoles = false;
+  paper.openingRadiusMm = 0.0;
+  const auto plain = strega::postprocess::postprocess(score, brain, paper);
+  EXPECT_EQ(plain.mask.at(30, 30, 30), 0) << "the paper's chain keeps the ring only";
+  EXPECT_EQ(plain.mask.at(30, 30, 5), 1);
+  const auto chain = strega::postprocess::postprocess(score, brain);
+  EXPECT_GT(chain.addedByFilling, 0u);
+  EXPECT_GT(chain.removedByBall, 0u);
+  EXPECT_EQ(chain.mask.at(30, 30, 30), 1) << "the ring's inside is part of the finding";
+  EXPECT_EQ(chain.mask.at(30, 30, 5), 0) << "the one-voxel sheet is gone";
+  ASSERT_EQ(chain.findings.size(), 1u);
+  // The 24 mm ball is 7.2 mL; the area opening (256 mm^2) takes its smallest slices, as in the paper.
+  EXPECT_GT(chain.findings[0].volumeMl, 4.5);
+  EXPECT_LT(chain.findings[0].volumeMl, 7.3);
 }

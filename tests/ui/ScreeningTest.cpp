@@ -249,6 +249,11 @@ TEST(Settings, ScreeningAndBatchSettings_PersistBetweenWindows) {
     panel->thresholdModeBox()->setCurrentIndex(1);
     panel->thresholdBox()->setValue(0.35);
     panel->minAreaBox()->setValue(100.0);
+    const pipeline::RunOptions defaults;
+    EXPECT_DOUBLE_EQ(panel->openingRadiusBox()->value(), defaults.postprocess.openingRadiusMm);
+    EXPECT_EQ(panel->fillHolesBox()->isChecked(), defaults.postprocess.fillHoles);
+    panel->openingRadiusBox()->setValue(0.0);
+    panel->fillHolesBox()->setChecked(false);
     panel->registrationBox()->setCurrentIndex(1);
     panel->modelEdit()->setText(QStringLiteral("/models/other.pt"));
     Q_EMIT panel->modelEdit()->editingFinished();
@@ -267,6 +272,8 @@ TEST(Settings, ScreeningAndBatchSettings_PersistBetweenWindows) {
   EXPECT_EQ(panel->thresholdModeBox()->currentIndex(), 1);
   EXPECT_DOUBLE_EQ(panel->thresholdBox()->value(), 0.35);
   EXPECT_DOUBLE_EQ(panel->minAreaBox()->value(), 100.0);
+  EXPECT_DOUBLE_EQ(panel->openingRadiusBox()->value(), 0.0);
+  EXPECT_FALSE(panel->fillHolesBox()->isChecked());
   EXPECT_EQ(panel->registrationBox()->currentIndex(), 1);
   EXPECT_EQ(panel->modelEdit()->text(), QStringLiteral("/models/other.pt"));
   EXPECT_EQ(panel->outputEdit()->text(), QStringLiteral("/data/outputs"));
@@ -280,6 +287,8 @@ TEST(Settings, ScreeningAndBatchSettings_PersistBetweenWindows) {
   ASSERT_TRUE(options.postprocess.fixedThreshold.has_value());
   EXPECT_DOUBLE_EQ(*options.postprocess.fixedThreshold, 0.35);
   EXPECT_DOUBLE_EQ(options.postprocess.minAreaMm2, 100.0);
+  EXPECT_DOUBLE_EQ(options.postprocess.openingRadiusMm, 0.0);
+  EXPECT_FALSE(options.postprocess.fillHoles);
   EXPECT_EQ(options.preprocess.registrationMode, preprocess::RegistrationMode::Skip);
   EXPECT_EQ(options.modelPath, fs::path("/models/other.pt"));
   QSettings().clear();

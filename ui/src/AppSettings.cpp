@@ -124,6 +124,8 @@ ScreeningSettings AppSettings::screening() const {
   s.fixedThreshold = m_settings.value(p + QStringLiteral("fixedThreshold"), s.fixedThreshold).toBool();
   s.threshold = m_settings.value(p + QStringLiteral("threshold"), s.threshold).toDouble();
   s.minAreaMm2 = m_settings.value(p + QStringLiteral("minAreaMm2"), s.minAreaMm2).toDouble();
+  s.openingRadiusMm = m_settings.value(p + QStringLiteral("openingRadiusMm"), s.openingRadiusMm).toDouble();
+  s.fillHoles = m_settings.value(p + QStringLiteral("fillHoles"), s.fillHoles).toBool();
   s.skipRegistration = m_settings.value(p + QStringLiteral("skipRegistration"), s.skipRegistration).toBool();
   s.outputRoot = m_settings.value(p + QStringLiteral("outputRoot"), s.outputRoot).toString();
   return s;
@@ -136,6 +138,8 @@ void AppSettings::setScreening(const ScreeningSettings& s) {
   m_settings.setValue(p + QStringLiteral("fixedThreshold"), s.fixedThreshold);
   m_settings.setValue(p + QStringLiteral("threshold"), s.threshold);
   m_settings.setValue(p + QStringLiteral("minAreaMm2"), s.minAreaMm2);
+  m_settings.setValue(p + QStringLiteral("openingRadiusMm"), s.openingRadiusMm);
+  m_settings.setValue(p + QStringLiteral("fillHoles"), s.fillHoles);
   m_settings.setValue(p + QStringLiteral("skipRegistration"), s.skipRegistration);
   m_settings.setValue(p + QStringLiteral("outputRoot"), s.outputRoot);
 }

@@ -25,6 +25,8 @@ struct ScreeningSettings {
   bool fixedThreshold = false;             ///< false: Otsu's threshold
   double threshold = 0.2;                  ///< the fixed threshold (anomaly score units)
   double minAreaMm2 = 256.0;               ///< per-slice area opening (mm²)
+  double openingRadiusMm = 2.0;            ///< 3D opening of the mask (mm; 0 = none)
+  bool fillHoles = true;                   ///< fill the holes of the thresholded mask slice by slice
   bool skipRegistration = false;           ///< false: automatic registration to Colin27
   QString outputRoot;                      ///< empty: next to the input
 };

@@ -5,6 +5,7 @@
 #include "strega/core/Error.h"
 #include "strega/model/CceVae.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
@@ -32,6 +33,7 @@ QString defaultModelText() {
 ScreeningPanel::ScreeningPanel(AppSettings* settings, QWidget* parent)
   : QWidget(parent), m_settings(settings), m_device(new QComboBox(this)), m_model(new QLineEdit(this)),
     m_thresholdMode(new QComboBox(this)), m_threshold(new QDoubleSpinBox(this)), m_minArea(new QDoubleSpinBox(this)),
+    m_openingRadius(new QDoubleSpinBox(this)), m_fillHoles(new QCheckBox(tr("Fill holes in each slice"), this)),
     m_registration(new QComboBox(this)), m_output(new QLineEdit(this)), m_run(new QPushButton(tr("Run"), this)),
     m_cancel(new QPushButton(tr("Cancel"), this)), m_progress(new QProgressBar(this)), m_status(new QLabel(this)) {
   setObjectName(QStringLiteral("screeningPanel"));
@@ -62,6 +64,17 @@ ScreeningPanel::ScreeningPanel(AppSettings* settings, QWidget* parent)
   m_minArea->setSingleStep(16.0);
   m_minArea->setSuffix(tr(" mm²"));
   m_minArea->setToolTip(tr("Per-slice area opening: smaller components are removed (strega-cli run --min-area-mm2)"));
+  m_openingRadius->setObjectName(QStringLiteral("openingRadiusBox"));
+  m_openingRadius->setRange(0.0, 10.0);
+  m_openingRadius->setDecimals(1);
+  m_openingRadius->setSingleStep(0.5);
+  m_openingRadius->setSuffix(tr(" mm"));
+  m_openingRadius->setSpecialValueText(tr("none (as the paper)"));
+  m_openingRadius->setToolTip(tr("3D opening of the mask with a ball of this radius: removes rims of reconstruction "
+                                 "error thinner than the ball (strega-cli run --opening-radius-mm)"));
+  m_fillHoles->setObjectName(QStringLiteral("fillHolesBox"));
+  m_fillHoles->setToolTip(tr("A finding whose inside the model reproduced shows as a ring: fill it "
+                             "(strega-cli run --no-fill-holes turns this off)"));
   m_registration->setObjectName(QStringLiteral("registrationBox"));
   m_registration->addItem(tr("Automatic (register to Colin27)"));
   m_registration->addItem(tr("Skip (skull-stripped, atlas-like space)"));
@@ -76,6 +89,8 @@ ScreeningPanel::ScreeningPanel(AppSettings* settings, QWidget* parent)
   m_thresholdMode->setCurrentIndex(s.fixedThreshold ? 1 : 0);
   m_threshold->setValue(s.threshold);
   m_minArea->setValue(s.minAreaMm2);
+  m_openingRadius->setValue(s.openingRadiusMm);
+  m_fillHoles->setChecked(s.fillHoles);
   m_registration->setCurrentIndex(s.skipRegistration ? 1 : 0);
   m_output->setText(s.outputRoot);
 
@@ -89,6 +104,8 @@ ScreeningPanel::ScreeningPanel(AppSettings* settings, QWidget* parent)
   form->addRow(tr("Threshold"), m_thresholdMode);
   form->addRow(tr("Fixed threshold"), m_threshold);
   form->addRow(tr("Min. area"), m_minArea);
+  form->addRow(tr("3D opening"), m_openingRadius);
+  form->addRow(QString(), m_fillHoles);
   form->addRow(tr("Registration"), m_registration);
   form->addRow(tr("Output folder"), m_outputRow = withBrowse(m_output, this, [this] {
                                       return QFileDialog::getExistingDirectory(this, tr("Output folder"),
@@ -121,8 +138,9 @@ ScreeningPanel::ScreeningPanel(AppSettings* settings, QWidget* parent)
       save();
       updateEnabled();
     });
-  for (QDoubleSpinBox* box : {m_threshold, m_minArea})
+  for (QDoubleSpinBox* box : {m_threshold, m_minArea, m_openingRadius})
     connect(box, &QDoubleSpinBox::valueChanged, this, &ScreeningPanel::save);
+  connect(m_fillHoles, &QCheckBox::toggled, this, &ScreeningPanel::save);
   for (QLineEdit* edit : {m_model, m_output})
     connect(edit, &QLineEdit::editingFinished, this, &ScreeningPanel::save);
   setRunning(false);
@@ -135,6 +153,8 @@ void ScreeningPanel::save() {
   s.fixedThreshold = m_thresholdMode->currentIndex() == 1;
   s.threshold = m_threshold->value();
   s.minAreaMm2 = m_minArea->value();
+  s.openingRadiusMm = m_openingRadius->value();
+  s.fillHoles = m_fillHoles->isChecked();
   s.skipRegistration = m_registration->currentIndex() == 1;
   s.outputRoot = m_output->text().trimmed();
   m_settings->setScreening(s);
@@ -151,6 +171,8 @@ pipeline::RunOptions ScreeningPanel::runOptions() const {
   o.modelPath = modelPath.isEmpty() ? pipeline::defaultModelPath() : std::filesystem::path(modelPath.toStdString());
   if (m_thresholdMode->currentIndex() == 1) o.postprocess.fixedThreshold = m_threshold->value();
   o.postprocess.minAreaMm2 = m_minArea->value();
+  o.postprocess.openingRadiusMm = m_openingRadius->value();
+  o.postprocess.fillHoles = m_fillHoles->isChecked();
   o.preprocess.registrationMode =
     m_registration->currentIndex() == 1 ? preprocess::RegistrationMode::Skip : preprocess::RegistrationMode::Auto;
   return o;

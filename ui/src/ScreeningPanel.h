@@ -49,6 +49,8 @@ public:
   QComboBox* thresholdModeBox() const { return m_thresholdMode; }
   QDoubleSpinBox* thresholdBox() const { return m_threshold; }
   QDoubleSpinBox* minAreaBox() const { return m_minArea; }
+  QDoubleSpinBox* openingRadiusBox() const { return m_openingRadius; }
+  QCheckBox* fillHolesBox() const { return m_fillHoles; }
   QComboBox* registrationBox() const { return m_registration; }
   QLineEdit* modelEdit() const { return m_model; }
   QLineEdit* outputEdit() const { return m_output; }
@@ -71,6 +73,8 @@ private:
   QComboBox* m_thresholdMode;
   QDoubleSpinBox* m_threshold;
   QDoubleSpinBox* m_minArea;
+  QDoubleSpinBox* m_openingRadius;
+  QCheckBox* m_fillHoles;
   QComboBox* m_registration;
   QLineEdit* m_output;
   QWidget* m_modelRow = nullptr;  ///< the model field with its browse button

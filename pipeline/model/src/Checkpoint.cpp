@@ -6,6 +6,7 @@
 
 #include "strega/core/AtomicOutput.h"
 #include "strega/core/Error.h"
+#include "strega/core/Png.h" // crc32
 #include "strega/core/Version.h"
 #include "strega/model/Safetensors.h"
 
@@ -63,7 +64,7 @@ public:
     std::string bytes(static_cast<const char*>(data.get()), size);
 #ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION // see pipeline/model/CMakeLists.txt
     const auto stored = m_checksums.find(name);
-    if (stored == m_checksums.end() || detail::crc32(bytes.data(), bytes.size()) != stored->second)
+    if (stored == m_checksums.end() || strega::crc32(bytes) != stored->second)
       throw Error(ErrorKind::Model, "the model file " + m_path.string() + " is corrupt (a checksum does not match)",
                   "record " + name + ": CRC-32 differs from the zip directory");
 #endif

@@ -3,7 +3,6 @@
 #include "strega/core/Error.h"
 
 #include <algorithm>
-#include <array>
 #include <fstream>
 #include <vector>
 
@@ -30,24 +29,6 @@ std::vector<char> readAt(std::ifstream& in, std::uint64_t offset, std::uint64_t 
 }
 
 } // namespace
-
-std::uint32_t crc32(const void* data, std::size_t size) {
-  static const std::array<std::uint32_t, 256> table = [] {
-    std::array<std::uint32_t, 256> t{};
-    for (std::uint32_t i = 0; i < 256; ++i) {
-      std::uint32_t c = i;
-      for (int k = 0; k < 8; ++k)
-        c = (c & 1u) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  std::uint32_t crc = 0xFFFFFFFFu;
-  const auto* p = static_cast<const unsigned char*>(data);
-  for (std::size_t i = 0; i < size; ++i)
-    crc = table[(crc ^ p[i]) & 0xFFu] ^ (crc >> 8);
-  return crc ^ 0xFFFFFFFFu;
-}
 
 std::map<std::string, std::uint32_t> zipRecordChecksums(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -1,5 +1,6 @@
 #include "strega/postprocess/Postprocess.h"
 
+#include "strega/postprocess/Morphology.h"
 #include "strega/postprocess/Smoothing.h"
 #include "strega/postprocess/Threshold.h"
 
@@ -22,6 +23,10 @@ PostprocessResult postprocess(const ImageF& score, const Mask& brain, const Post
                        ? *options.fixedThreshold
                        : otsuThreshold(map, options.otsuInsideBrain ? &brain : nullptr, options.otsuBins);
   result.mask = thresholdAbove(map, result.threshold);
+  if (options.fillHoles) {
+    if (progress) progress->update(0.05, "hole filling");
+    result.addedByFilling = fillHolesPerSlice(result.mask);
+  }
   if (progress) progress->update(0.1, "area opening");
   if (progress) {
     ProgressScope opening(*progress, "area opening", 0.1, 0.8);
@@ -30,6 +35,10 @@ PostprocessResult postprocess(const ImageF& score, const Mask& brain, const Post
     result.removedByOpening = areaOpeningPerSlice(result.mask, options.minAreaMm2);
   }
   result.removedByGate = applyGate(result.mask, brain);
+  if (options.openingRadiusMm > 0.0) {
+    if (progress) progress->update(0.8, "3D opening");
+    result.removedByBall = openWithBall(result.mask, options.openingRadiusMm);
+  }
   if (progress) progress->update(0.85, "components");
   result.findings = findComponents(result.mask, score, &result.components);
   return result;
