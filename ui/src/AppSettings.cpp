@@ -2,6 +2,10 @@
 
 #include <QColor>
 
+#include <array>
+#include <type_traits>
+#include <variant>
+
 namespace strega::ui {
 
 namespace {
@@ -116,74 +120,82 @@ void AppSettings::setWindowLevelPresets(const QList<WindowLevelPreset>& presets)
   m_settings.endArray();
 }
 
+namespace {
+
+/// One persisted field of a settings group: its key below the group's prefix and the member it holds.
+template <class Group> struct Field {
+  const char* key;
+  std::variant<QString Group::*, double Group::*, int Group::*, bool Group::*> member;
+};
+
+/// Each group's fields, once: reading and writing both follow the table.
+const std::array<Field<ScreeningSettings>, 9> kScreeningFields{{
+  {"device", &ScreeningSettings::device},
+  {"model", &ScreeningSettings::modelPath},
+  {"fixedThreshold", &ScreeningSettings::fixedThreshold},
+  {"threshold", &ScreeningSettings::threshold},
+  {"minAreaMm2", &ScreeningSettings::minAreaMm2},
+  {"openingRadiusMm", &ScreeningSettings::openingRadiusMm},
+  {"fillHoles", &ScreeningSettings::fillHoles},
+  {"skipRegistration", &ScreeningSettings::skipRegistration},
+  {"outputRoot", &ScreeningSettings::outputRoot},
+}};
+const std::array<Field<BatchSettings>, 4> kBatchFields{{
+  {"input", &BatchSettings::inputFolder},
+  {"output", &BatchSettings::outputFolder},
+  {"jobs", &BatchSettings::jobs},
+  {"resume", &BatchSettings::resume},
+}};
+const std::array<Field<EvalSettings>, 7> kEvalFields{{
+  {"predictions", &EvalSettings::predictionsFolder},
+  {"truth", &EvalSettings::truthFolder},
+  {"output", &EvalSettings::outputFolder},
+  {"results", &EvalSettings::resultsFolder},
+  {"baseline", &EvalSettings::baseline},
+  {"baselineModality", &EvalSettings::modality},
+  {"baselineK", &EvalSettings::k},
+}};
+
+/// A group as stored under `prefix`; a missing key keeps the field's default.
+template <class Group, std::size_t N>
+Group readGroup(const QSettings& settings, const QString& prefix, const std::array<Field<Group>, N>& fields) {
+  Group group;
+  for (const auto& field : fields)
+    std::visit(
+      [&](auto member) {
+        using Value = std::remove_reference_t<decltype(group.*member)>;
+        group.*member = settings.value(prefix + QLatin1String(field.key), group.*member).template value<Value>();
+      },
+      field.member);
+  return group;
+}
+
+template <class Group, std::size_t N>
+void writeGroup(QSettings& settings, const QString& prefix, const std::array<Field<Group>, N>& fields,
+                const Group& group) {
+  for (const auto& field : fields)
+    std::visit([&](auto member) { settings.setValue(prefix + QLatin1String(field.key), group.*member); }, field.member);
+}
+
+} // namespace
+
 ScreeningSettings AppSettings::screening() const {
-  ScreeningSettings s;
-  const QString p = QStringLiteral("screening/");
-  s.device = m_settings.value(p + QStringLiteral("device"), s.device).toString();
-  s.modelPath = m_settings.value(p + QStringLiteral("model"), s.modelPath).toString();
-  s.fixedThreshold = m_settings.value(p + QStringLiteral("fixedThreshold"), s.fixedThreshold).toBool();
-  s.threshold = m_settings.value(p + QStringLiteral("threshold"), s.threshold).toDouble();
-  s.minAreaMm2 = m_settings.value(p + QStringLiteral("minAreaMm2"), s.minAreaMm2).toDouble();
-  s.openingRadiusMm = m_settings.value(p + QStringLiteral("openingRadiusMm"), s.openingRadiusMm).toDouble();
-  s.fillHoles = m_settings.value(p + QStringLiteral("fillHoles"), s.fillHoles).toBool();
-  s.skipRegistration = m_settings.value(p + QStringLiteral("skipRegistration"), s.skipRegistration).toBool();
-  s.outputRoot = m_settings.value(p + QStringLiteral("outputRoot"), s.outputRoot).toString();
-  return s;
+  return readGroup(m_settings, QStringLiteral("screening/"), kScreeningFields);
 }
-
 void AppSettings::setScreening(const ScreeningSettings& s) {
-  const QString p = QStringLiteral("screening/");
-  m_settings.setValue(p + QStringLiteral("device"), s.device);
-  m_settings.setValue(p + QStringLiteral("model"), s.modelPath);
-  m_settings.setValue(p + QStringLiteral("fixedThreshold"), s.fixedThreshold);
-  m_settings.setValue(p + QStringLiteral("threshold"), s.threshold);
-  m_settings.setValue(p + QStringLiteral("minAreaMm2"), s.minAreaMm2);
-  m_settings.setValue(p + QStringLiteral("openingRadiusMm"), s.openingRadiusMm);
-  m_settings.setValue(p + QStringLiteral("fillHoles"), s.fillHoles);
-  m_settings.setValue(p + QStringLiteral("skipRegistration"), s.skipRegistration);
-  m_settings.setValue(p + QStringLiteral("outputRoot"), s.outputRoot);
+  writeGroup(m_settings, QStringLiteral("screening/"), kScreeningFields, s);
 }
 
-BatchSettings AppSettings::batch() const {
-  BatchSettings s;
-  const QString p = QStringLiteral("batch/");
-  s.inputFolder = m_settings.value(p + QStringLiteral("input"), s.inputFolder).toString();
-  s.outputFolder = m_settings.value(p + QStringLiteral("output"), s.outputFolder).toString();
-  s.jobs = m_settings.value(p + QStringLiteral("jobs"), s.jobs).toInt();
-  s.resume = m_settings.value(p + QStringLiteral("resume"), s.resume).toBool();
-  return s;
-}
-
+BatchSettings AppSettings::batch() const { return readGroup(m_settings, QStringLiteral("batch/"), kBatchFields); }
 void AppSettings::setBatch(const BatchSettings& s) {
-  const QString p = QStringLiteral("batch/");
-  m_settings.setValue(p + QStringLiteral("input"), s.inputFolder);
-  m_settings.setValue(p + QStringLiteral("output"), s.outputFolder);
-  m_settings.setValue(p + QStringLiteral("jobs"), s.jobs);
-  m_settings.setValue(p + QStringLiteral("resume"), s.resume);
+  writeGroup(m_settings, QStringLiteral("batch/"), kBatchFields, s);
 }
 
 EvalSettings AppSettings::evaluation() const {
-  EvalSettings s;
-  const QString p = QStringLiteral("evaluation/");
-  s.predictionsFolder = m_settings.value(p + QStringLiteral("predictions"), s.predictionsFolder).toString();
-  s.truthFolder = m_settings.value(p + QStringLiteral("truth"), s.truthFolder).toString();
-  s.outputFolder = m_settings.value(p + QStringLiteral("output"), s.outputFolder).toString();
-  s.resultsFolder = m_settings.value(p + QStringLiteral("results"), s.resultsFolder).toString();
-  s.baseline = m_settings.value(p + QStringLiteral("baseline"), s.baseline).toBool();
-  s.modality = m_settings.value(p + QStringLiteral("baselineModality"), s.modality).toString();
-  s.k = m_settings.value(p + QStringLiteral("baselineK"), s.k).toDouble();
-  return s;
+  return readGroup(m_settings, QStringLiteral("evaluation/"), kEvalFields);
 }
-
 void AppSettings::setEvaluation(const EvalSettings& s) {
-  const QString p = QStringLiteral("evaluation/");
-  m_settings.setValue(p + QStringLiteral("predictions"), s.predictionsFolder);
-  m_settings.setValue(p + QStringLiteral("truth"), s.truthFolder);
-  m_settings.setValue(p + QStringLiteral("output"), s.outputFolder);
-  m_settings.setValue(p + QStringLiteral("results"), s.resultsFolder);
-  m_settings.setValue(p + QStringLiteral("baseline"), s.baseline);
-  m_settings.setValue(p + QStringLiteral("baselineModality"), s.modality);
-  m_settings.setValue(p + QStringLiteral("baselineK"), s.k);
+  writeGroup(m_settings, QStringLiteral("evaluation/"), kEvalFields, s);
 }
 
 QByteArray AppSettings::windowGeometry() const {

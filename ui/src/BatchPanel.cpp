@@ -20,7 +20,6 @@
 #include <QThread>
 #include <QToolButton>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <nlohmann/json.hpp>
 
@@ -113,7 +112,6 @@ BatchPanel::BatchPanel(AppSettings* settings, std::function<pipeline::RunOptions
   connect(m_cancel, &QPushButton::clicked, this, &BatchPanel::cancel);
   connect(&m_sink, &QtProgressSink::progressed, this,
           [this](double fraction, const QString& stage, const QString&) { onProgress(fraction, stage); });
-  connect(&m_watcher, &QFutureWatcher<BatchOutcome>::finished, this, &BatchPanel::onFinished);
   connect(m_table, &QTableWidget::cellDoubleClicked, this, [this](int row, int) {
     if (row < 0 || row >= m_ids.size() || !m_table->item(row, StatusColumn)) return;
     if (!isFinished(m_table->item(row, StatusColumn)->text())) return;
@@ -123,12 +121,9 @@ BatchPanel::BatchPanel(AppSettings* settings, std::function<pipeline::RunOptions
   setRunning(false);
 }
 
-BatchPanel::~BatchPanel() {
-  m_cancelToken.requestCancel();
-  m_watcher.waitForFinished();
-}
+BatchPanel::~BatchPanel() = default;
 
-void BatchPanel::waitForFinished() { m_watcher.waitForFinished(); }
+void BatchPanel::waitForFinished() { m_job.waitForFinished(); }
 
 void BatchPanel::save() {
   BatchSettings s;
@@ -187,12 +182,10 @@ bool BatchPanel::start() {
   m_progress->setValue(0);
   m_progress->setFormat(tr("%p%"));
   m_status->setText(tr("%n case(s) queued", nullptr, static_cast<int>(cases.size())));
-  m_cancelToken = CancelToken();
-  const CancelToken cancel = m_cancelToken;
   QtProgressSink* sink = &m_sink;
   const fs::path in = input.toStdString(), out = output.toStdString();
   setRunning(true);
-  m_watcher.setFuture(QtConcurrent::run([in, out, options, sink, cancel] {
+  m_job.start([in, out, options, sink](const CancelToken& cancel) {
     BatchOutcome outcome;
     try {
       outcome.summary = pipeline::runBatch(in, out, options, *sink, cancel);
@@ -200,13 +193,13 @@ bool BatchPanel::start() {
       outcome.error = std::current_exception();
     }
     return outcome;
-  }));
+  });
   return true;
 }
 
 void BatchPanel::cancel() {
   if (!m_running) return;
-  m_cancelToken.requestCancel();
+  m_job.cancel();
   m_cancel->setEnabled(false);
   m_status->setText(tr("Cancelling..."));
 }
@@ -225,7 +218,7 @@ void BatchPanel::onProgress(double fraction, const QString& stage) {
     refreshFromSummaryFile();
     return;
   }
-  if (!m_cancelToken.isCancelled())
+  if (!m_job.cancelRequested())
     m_table->item(row, StatusColumn)->setText(what.isEmpty() ? tr("running") : tr("running: %1").arg(what));
 }
 
@@ -268,7 +261,7 @@ void BatchPanel::refreshFromSummaryFile() {
 }
 
 void BatchPanel::onFinished() {
-  const BatchOutcome outcome = m_watcher.result();
+  const BatchOutcome outcome = m_job.result();
   setRunning(false);
   if (outcome.error) {
     const ErrorText text = describeException(outcome.error);

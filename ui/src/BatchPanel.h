@@ -3,12 +3,11 @@
 // `strega-cli batch` runs) in the background, one status row per case, Cancel, and opening a finished case.
 
 #include "AppSettings.h"
+#include "BackgroundJob.h"
 #include "QtProgressSink.h"
 
-#include "strega/core/CancelToken.h"
 #include "strega/pipeline/Batch.h"
 
-#include <QFutureWatcher>
 #include <QStringList>
 #include <QWidget>
 
@@ -91,10 +90,9 @@ private:
   QTableWidget* m_table;
   QLabel* m_status;
   QtProgressSink m_sink;
-  QFutureWatcher<BatchOutcome> m_watcher;
-  CancelToken m_cancelToken;
-  QStringList m_ids;   ///< case ids, row order
-  QString m_outputDir; ///< of the running or last batch
+  BackgroundJob<BatchOutcome> m_job{this, &BatchPanel::onFinished}; ///< after m_sink, which the work reports to
+  QStringList m_ids;                                                ///< case ids, row order
+  QString m_outputDir;                                              ///< of the running or last batch
   bool m_running = false;
 };
 

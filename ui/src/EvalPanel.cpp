@@ -21,7 +21,6 @@
 #include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <cmath>
 #include <filesystem>
@@ -218,19 +217,15 @@ EvalPanel::EvalPanel(AppSettings* settings, QWidget* parent)
   connect(&m_sink, &QtProgressSink::progressed, this, [this](double fraction, const QString&, const QString& what) {
     m_progress->setValue(static_cast<int>(fraction * 1000));
     // evaluate() names the case it is about to score.
-    if (!what.isEmpty() && !m_cancelToken.isCancelled()) m_status->setText(tr("Scoring %1...").arg(what));
+    if (!what.isEmpty() && !m_job.cancelRequested()) m_status->setText(tr("Scoring %1...").arg(what));
   });
-  connect(&m_watcher, &QFutureWatcher<EvalOutcome>::finished, this, &EvalPanel::onFinished);
   connect(m_table, &QTableWidget::cellDoubleClicked, this, [this](int row, int) { openRow(row); });
   setRunning(false);
 }
 
-EvalPanel::~EvalPanel() {
-  m_cancelToken.requestCancel();
-  m_watcher.waitForFinished();
-}
+EvalPanel::~EvalPanel() = default;
 
-void EvalPanel::waitForFinished() { m_watcher.waitForFinished(); }
+void EvalPanel::waitForFinished() { m_job.waitForFinished(); }
 
 void EvalPanel::save() {
   EvalSettings s = m_settings->evaluation();
@@ -287,11 +282,9 @@ bool EvalPanel::start() {
   const fs::path out = m_writtenTo.toStdString();
   m_progress->setValue(0);
   m_status->setText(tr("Evaluating..."));
-  m_cancelToken = CancelToken();
-  const CancelToken cancel = m_cancelToken;
   QtProgressSink* sink = &m_sink;
   setRunning(true);
-  m_watcher.setFuture(QtConcurrent::run([options, out, sink, cancel] {
+  m_job.start([options, out, sink](const CancelToken& cancel) {
     EvalOutcome outcome;
     try {
       ProgressScope scope(*sink, "eval", cancel);
@@ -305,19 +298,19 @@ bool EvalPanel::start() {
       outcome.error = std::current_exception();
     }
     return outcome;
-  }));
+  });
   return true;
 }
 
 void EvalPanel::cancel() {
   if (!m_running) return;
-  m_cancelToken.requestCancel();
+  m_job.cancel();
   m_cancel->setEnabled(false);
   m_status->setText(tr("Cancelling..."));
 }
 
 void EvalPanel::onFinished() {
-  const EvalOutcome outcome = m_watcher.result();
+  const EvalOutcome outcome = m_job.result();
   setRunning(false);
   if (outcome.cancelled) {
     m_status->setText(tr("Cancelled."));

@@ -4,13 +4,12 @@
 // summary line and the Dice plot of eval.png, and opening a case's image with its prediction and truth.
 
 #include "AppSettings.h"
+#include "BackgroundJob.h"
 #include "QtProgressSink.h"
 
-#include "strega/core/CancelToken.h"
 #include "strega/pipeline/Evaluation.h"
 #include "strega/ui/CaseLoader.h"
 
-#include <QFutureWatcher>
 #include <QImage>
 #include <QWidget>
 
@@ -149,8 +148,7 @@ private:
   QLabel* m_summary;
   QLabel* m_status;
   QtProgressSink m_sink;
-  QFutureWatcher<EvalOutcome> m_watcher;
-  CancelToken m_cancelToken;
+  BackgroundJob<EvalOutcome> m_job{this, &EvalPanel::onFinished}; ///< after m_sink, which the work reports to
   std::shared_ptr<const pipeline::EvalReport> m_report;
   QString m_writtenTo; ///< output folder of the running evaluation; empty: not written
   bool m_running = false;
