@@ -25,6 +25,10 @@ void addRunOptions(CLI::App* cmd, RunArgs& a) {
   cmd->add_option("--smoothing-mm", a.smoothingMm,
                   "Gaussian smoothing (sigma, mm) of the score inside the brain before thresholding (default 0)");
   cmd->add_option("--samples", a.samples, "average N sampled reconstructions (default 0: decode mu)");
+  cmd
+    ->add_option("--score", a.score,
+                 "anomaly score: residual (default, the paper's) or combi (ceVAE: smoothed |dKL/dx| x squared error)")
+    ->check(CLI::IsMember({"residual", "combi"}));
   cmd->add_option("--contrast", a.contrast, "tissue intensity order: auto (default), t1, t2");
   cmd->add_option("--precision", a.precision, "fp32 (default), bf16, fp16 (CUDA autocast)");
   cmd
@@ -55,6 +59,7 @@ pipeline::RunOptions buildRunOptions(const RunArgs& a) {
   if (a.device != "auto" || a.config.empty()) o.inference.device = a.device;
   if (a.threads > 0) o.inference.threads = a.threads;
   if (a.samples >= 0) o.inference.samples = a.samples;
+  if (!a.score.empty()) o.residual.score = postprocess::parseScoreKind(a.score);
   if (!a.precision.empty()) o.inference.precision = model::parsePrecision(a.precision);
   if (a.threshold) o.postprocess.fixedThreshold = *a.threshold;
   if (a.minAreaMm2 >= 0.0) o.postprocess.minAreaMm2 = a.minAreaMm2;

@@ -14,7 +14,7 @@ namespace strega::cli {
 
 /// \brief Command-line values of the pipeline options, before they become a pipeline::RunOptions.
 struct RunArgs {
-  std::string series, modality, model, device = "auto", config, contrast, precision;
+  std::string series, modality, model, device = "auto", config, contrast, precision, score;
   int threads = 0, samples = -1;
   std::optional<double> threshold;
   double minAreaMm2 = -1.0, smoothingMm = -1.0, maxMemoryMb = -1.0, openingRadiusMm = -1.0;

@@ -89,7 +89,10 @@ json optionsJson(const RunOptions& o) {
   j["inference"] = {{"device", o.inference.device},   {"batch_size", o.inference.batchSize},
                     {"samples", o.inference.samples}, {"seed", o.inference.seed},
                     {"threads", o.inference.threads}, {"precision", model::toString(o.inference.precision)}};
-  j["residual"] = {{"positive_only", o.residual.positiveOnly}, {"saturate_above", o.residual.saturateAbove}};
+  j["residual"] = {{"positive_only", o.residual.positiveOnly},
+                   {"saturate_above", o.residual.saturateAbove},
+                   {"score", postprocess::toString(o.residual.score)},
+                   {"combi_smoothing_mm", o.residual.combiSmoothingMm}};
   j["postprocess"] = {{"threshold", o.postprocess.fixedThreshold ? json(*o.postprocess.fixedThreshold) : json()},
                       {"otsu_inside_brain", o.postprocess.otsuInsideBrain},
                       {"otsu_bins", o.postprocess.otsuBins},
@@ -264,9 +267,17 @@ void applyRunOptionsJson(const std::string& text, RunOptions& o) {
   }
   if (j.contains("residual")) {
     const json& p = j["residual"];
-    checkKeys(p, {"positive_only", "saturate_above"}, "residual.");
+    checkKeys(p, {"positive_only", "saturate_above", "score", "combi_smoothing_mm"}, "residual.");
     take(p, "positive_only", o.residual.positiveOnly, "residual.");
     take(p, "saturate_above", o.residual.saturateAbove, "residual.");
+    if (p.contains("score")) {
+      std::string s;
+      take(p, "score", s, "residual.");
+      o.residual.score = postprocess::parseScoreKind(s);
+    }
+    take(p, "combi_smoothing_mm", o.residual.combiSmoothingMm, "residual.");
+    if (!(o.residual.combiSmoothingMm >= 0.0 && o.residual.combiSmoothingMm <= 20.0))
+      throw Error(ErrorKind::InvalidArgument, "residual.combi_smoothing_mm must be from 0 to 20 mm");
   }
   if (j.contains("postprocess")) {
     const json& p = j["postprocess"];
@@ -406,7 +417,9 @@ CaseResult runCase(const CaseInput& input, model::CceVae& cceVae, const RunOptio
   {
     StageClock clock(r.timings, "model");
     ProgressScope stage(progress, "model", 0.70, 0.88);
-    reconstruction = model::reconstructVolume(cceVae, modelInput, options.inference, &stage);
+    model::InferenceOptions inference = options.inference;
+    inference.klGradient = options.residual.score == postprocess::ScoreKind::Combi;
+    reconstruction = model::reconstructVolume(cceVae, modelInput, inference, &stage);
     r.device = reconstruction.device;
   }
 
@@ -415,7 +428,10 @@ CaseResult runCase(const CaseInput& input, model::CceVae& cceVae, const RunOptio
   {
     StageClock clock(r.timings, "postprocess");
     ProgressScope stage(progress, "postprocess", 0.88, 0.94);
-    workingScore = postprocess::residualMap(modelInput, reconstruction.image, options.residual);
+    workingScore =
+      options.residual.score == postprocess::ScoreKind::Combi
+        ? postprocess::combiScore(modelInput, reconstruction.image, reconstruction.klGradient, options.residual)
+        : postprocess::residualMap(modelInput, reconstruction.image, options.residual);
     post = postprocess::postprocess(workingScore, pre.workingBrainMask, options.postprocess, &stage);
     r.threshold = post.threshold;
     r.thresholdMethod = options.postprocess.fixedThreshold ? "fixed" : "Otsu";

@@ -168,6 +168,20 @@ TEST(RunOptionsJson, HoleFillingAndOpening_RoundTripFingerprintedAndChecked) {
   EXPECT_THROW(applyRunOptionsJson(R"({"postprocess": {"fill_holes": "yes"}})", x), Error);
 }
 
+TEST(RunOptionsJson, CombiScore_RoundTripFingerprintedAndChecked) {
+  RunOptions combi;
+  combi.residual.score = postprocess::ScoreKind::Combi;
+  combi.residual.combiSmoothingMm = 3.0;
+  RunOptions back;
+  applyRunOptionsJson(runOptionsToJson(combi), back);
+  EXPECT_EQ(back.residual.score, postprocess::ScoreKind::Combi);
+  EXPECT_EQ(back.residual.combiSmoothingMm, 3.0);
+  EXPECT_NE(configFingerprint(combi), configFingerprint(RunOptions{}));
+  RunOptions x;
+  EXPECT_THROW(applyRunOptionsJson(R"({"residual": {"score": "kl"}})", x), Error);
+  EXPECT_THROW(applyRunOptionsJson(R"({"residual": {"combi_smoothing_mm": -1}})", x), Error);
+}
+
 namespace {
 
 ImageGeometry grid(std::size_t x, std::size_t y, std::size_t z, double spacing) {

@@ -55,6 +55,31 @@ TEST(Residual, PositiveOnlyAndSaturation_ReferenceRule) {
   EXPECT_NEAR(residualMap(x, xhat, absolute)[0], 0.1f, 1e-6);
 }
 
+TEST(Residual, Combi_SmoothedNormalisedGradientTimesSquaredError) {
+  const ImageGeometry g = grid({9, 9, 9});
+  ImageF x(g, 0.5f), xhat(g, 0.7f), gradient(g, 1.0f);
+  gradient.at(4, 4, 4) = 11.0f; // a hot spot of |dKL/dx|
+  xhat.at(0, 0, 0) = 0.3f;      // a negative error
+  ResidualOptions o;
+  o.combiSmoothingMm = 0.0;
+  const ImageF raw = combiScore(x, xhat, gradient, o);
+  EXPECT_NEAR(raw.at(4, 4, 4), 1.0 * 0.2 * 0.2, 1e-6); // normalised gradient 1 x error 0.2 squared
+  EXPECT_NEAR(raw.at(1, 1, 1), 0.0, 1e-7);             // the minimum of the gradient normalises to 0
+  EXPECT_EQ(raw.at(0, 0, 0), 0.0f) << "positive part only";
+  o.positiveOnly = false;
+  EXPECT_NEAR(combiScore(x, xhat, gradient, o).at(0, 0, 0), 0.0, 1e-7) << "still 0: the gradient is minimal there";
+  o.positiveOnly = true;
+  o.combiSmoothingMm = 1.0;
+  const ImageF smooth = combiScore(x, xhat, gradient, o);
+  EXPECT_NEAR(smooth.at(4, 4, 4), 0.04, 1e-6) << "the peak is still the maximum after smoothing";
+  EXPECT_GT(smooth.at(5, 4, 4), 0.0f) << "smoothing spreads the hot spot";
+  EXPECT_LT(smooth.at(5, 4, 4), smooth.at(4, 4, 4));
+  EXPECT_THROW(combiScore(x, xhat, ImageF(grid({9, 9, 8}), 1.0f)), Error);
+  EXPECT_EQ(parseScoreKind("combi"), ScoreKind::Combi);
+  EXPECT_STREQ(toString(ScoreKind::Residual), "residual");
+  EXPECT_THROW(parseScoreKind("kl"), Error);
+}
+
 TEST(Residual, DifferentGrids_Throws) {
   EXPECT_THROW(residualMap(ImageF(grid({2, 2, 2})), ImageF(grid({2, 2, 3}))), Error);
 }

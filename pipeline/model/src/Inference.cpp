@@ -44,6 +44,21 @@ std::size_t activationBytesPerSlice(const ModelConfig& c) {
   return static_cast<std::size_t>(floats * 4.0 * 2.0);
 }
 
+namespace {
+
+/// |∂KL/∂x| for a batch of model-grid slices: KL(q(z|x) || N(0, I)) summed over the latent, differentiated with
+/// respect to the input pixels (float32 on the CPU, [n, 1, S, S] contiguous). Outside InferenceMode: it needs autograd.
+torch::Tensor klInputGradient(CceVae::Impl& impl, const std::vector<float>& buffer, int n, int S) {
+  torch::AutoGradMode enableGrad(true);
+  auto x = detail::slicesToTensor(buffer, n, S).to(impl.device).requires_grad_(true);
+  auto [mu, logSigma] = impl.net->encode(x);
+  const auto kl = (0.5 * ((2.0 * logSigma).exp() + mu * mu - 1.0) - logSigma).sum();
+  const auto gradient = torch::autograd::grad({kl}, {x})[0];
+  return gradient.abs().to(torch::kFloat32).to(torch::kCPU).contiguous();
+}
+
+} // namespace
+
 Reconstruction reconstructVolume(CceVae& model, const ImageF& input, const InferenceOptions& options,
                                  ProgressScope* progress) {
   for (float v : input.voxels())
@@ -53,6 +68,7 @@ Reconstruction reconstructVolume(CceVae& model, const ImageF& input, const Infer
   Reconstruction result;
   result.device = model.setDevice(options.device, progress);
   result.image = ImageF(input.geometry(), 0.0f);
+  if (options.klGradient) result.klGradient = ImageF(input.geometry(), 0.0f);
 
   const ModelConfig& config = model.config();
   const AxialSlicer slicer(input.geometry(), config);
@@ -110,6 +126,16 @@ Reconstruction reconstructVolume(CceVae& model, const ImageF& input, const Infer
         throw;
       } catch (...) {
         detail::rethrowAsModelError("the model could not reconstruct the volume on " + result.device);
+      }
+    }
+    if (options.klGradient) {
+      try {
+        const torch::Tensor gradient = klInputGradient(impl, buffer, static_cast<int>(n), S);
+        const float* g = gradient.data_ptr<float>();
+        for (std::size_t b = 0; b < n; ++b)
+          slicer.fromModel(g + b * sliceFloats, todo[done + b], result.klGradient);
+      } catch (...) {
+        detail::rethrowAsModelError("the model could not compute the KL gradient on " + result.device);
       }
     }
     const float* out = output.data_ptr<float>();

@@ -24,15 +24,19 @@ struct InferenceOptions {
   int batchSize = 32;                ///< slices per forward pass (upper bound)
   std::size_t memoryBudgetMb = 2048; ///< cap on the estimated activation memory of one batch
   int samples = 0;                   ///< 0: decode mu (deterministic); N > 0: mean of N sampled decodings
-  std::uint64_t seed = 0;            ///< for samples > 0
-  bool skipEmptySlices = true;       ///< all-background slices are not run; their reconstruction is 0
-  int threads = 0;                   ///< CPU threads (0 = all cores)
+  /// Also compute |∂KL/∂x|, the gradient of the latent's KL divergence with respect to each input pixel (the ceVAE
+  /// "combi" score's first factor). Costs one backward pass through the encoder per batch.
+  bool klGradient = false;
+  std::uint64_t seed = 0;      ///< for samples > 0
+  bool skipEmptySlices = true; ///< all-background slices are not run; their reconstruction is 0
+  int threads = 0;             ///< CPU threads (0 = all cores)
   Precision precision = Precision::Float32;
 };
 
 /// \brief A reconstruction and how it was made.
 struct Reconstruction {
   ImageF image;              ///< on exactly the input's grid
+  ImageF klGradient;         ///< |∂KL/∂x| on the input's grid when InferenceOptions::klGradient, else empty
   std::string device;        ///< "cpu" or "cuda:N"
   int batchSize = 0;         ///< the batch size finally used (after any halving)
   std::size_t slicesRun = 0; ///< slices passed through the network
