@@ -4,14 +4,10 @@
 # "#error Unsupported compiler". ITK includes it with quotes from itkConfigure.h, so a header earlier on the
 # include path is not enough: this makes a folder of links to every entry of ITK's include folder, with
 # cmake/clang-itk/itk_compiler_detection.h in place of that one, and puts it before ITK's (as -I, ITK is -isystem).
+include(StregaFirstDirWith)
+
 function(strega_clang_itk_shim)
-  set(itkdir "")
-  foreach(dir IN LISTS ITK_INCLUDE_DIRS)
-    if(EXISTS "${dir}/itk_compiler_detection.h")
-      set(itkdir "${dir}")
-      break()
-    endif()
-  endforeach()
+  strega_first_dir_with(itkdir itk_compiler_detection.h ${ITK_INCLUDE_DIRS})
   if(NOT itkdir)
     return()
   endif()

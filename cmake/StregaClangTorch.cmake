@@ -4,17 +4,14 @@
 # named. ATen/core/List.h names std::vector<IValue>'s move constructor and operator[] in two inline functions
 # while IValue is still incomplete, which clang refuses (GCC defers them). This writes a copy of List.h with those
 # two functions deferred (a constructor template, data() instead of [0]) and puts it before LibTorch's headers.
+include(StregaFirstDirWith)
+
 function(strega_clang_torch_shim target)
-  set(list_h "")
-  foreach(dir IN LISTS ARGN)
-    if(EXISTS "${dir}/ATen/core/List.h")
-      set(list_h "${dir}/ATen/core/List.h")
-      break()
-    endif()
-  endforeach()
-  if(NOT list_h)
+  strega_first_dir_with(torchdir ATen/core/List.h ${ARGN})
+  if(NOT torchdir)
     return()
   endif()
+  set(list_h "${torchdir}/ATen/core/List.h")
   file(READ "${list_h}" text)
   set(patched "${text}")
   string(REPLACE "  explicit ListImpl(list_type list_, TypePtr elementType_)"

@@ -347,10 +347,9 @@ std::vector<NamedTensor> readWeights(const fs::path& path, CheckpointInfo* infoO
       CheckedArchive archive(path);
       archive.checkPickles();
       const auto storage = [&](const std::string& key) { return archive.read("data/" + key); };
-      const std::string pickle = archive.read("data.pkl");
-      const detail::ScriptModulePickle root(pickle);
+      const detail::ModelPickle root(archive.read("data.pkl"));
       if (!root.isModule()) {
-        weights = detail::stateDictFromTorchPickle(pickle, storage);
+        weights = root.stateDict(storage);
         info.format = "torch.save";
       } else if (const auto version = root.intAttribute("strega_checkpoint")) {
         info.format = "strega-checkpoint";

@@ -372,10 +372,13 @@ private:
   std::vector<Ptr> m_made;
 };
 
-NamedTensor toFloat(const std::string& name, const Value& t,
-                    const std::function<std::string(const std::string&)>& storage,
+bool isFloating(const std::string& dtype) {
+  return dtype == "F32" || dtype == "F64" || dtype == "F16" || dtype == "BF16";
+}
+
+NamedTensor toFloat(const std::string& name, const Value& t, const StorageReader& storage,
                     std::map<std::string, std::string>& cache) {
-  if (t.dtype != "F32" && t.dtype != "F64" && t.dtype != "F16" && t.dtype != "BF16")
+  if (!isFloating(t.dtype))
     throw Error(ErrorKind::Model, "parameter " + name + " has non-floating-point type " + t.dtype);
   auto it = cache.find(t.storage->text);
   if (it == cache.end()) it = cache.emplace(t.storage->text, storage(t.storage->text)).first;
@@ -433,21 +436,7 @@ const Value* findStateDict(const Value& root, int depth = 0) {
 
 } // namespace
 
-std::vector<NamedTensor> stateDictFromTorchPickle(const std::string& pickle,
-                                                  const std::function<std::string(const std::string&)>& storage) {
-  Unpickler unpickler(pickle);
-  const Ptr root = unpickler.run();
-  const Value* dict = findStateDict(*root);
-  if (!dict) throw Error(ErrorKind::Model, "the torch.save file holds no state_dict (no dictionary of tensors)");
-  std::vector<NamedTensor> out;
-  std::map<std::string, std::string> cache;
-  for (const auto& [k, v] : dict->entries)
-    if (k->kind == Value::Kind::String && v->kind == Value::Kind::Tensor)
-      out.push_back(toFloat(k->text, *v, storage, cache));
-  return out;
-}
-
-struct ScriptModulePickle::Parsed {
+struct ModelPickle::Parsed {
   // The unpickler refers to `pickle` only while run() reads it; it is kept for the values it owns.
   explicit Parsed(const std::string& pickle) : unpickler(pickle), root(unpickler.run()) {}
   Unpickler unpickler;
@@ -461,30 +450,40 @@ struct ScriptModulePickle::Parsed {
   }
 };
 
-ScriptModulePickle::ScriptModulePickle(const std::string& pickle) : m_parsed(std::make_shared<Parsed>(pickle)) {}
+ModelPickle::ModelPickle(const std::string& pickle) : m_parsed(std::make_shared<Parsed>(pickle)) {}
 
-bool ScriptModulePickle::isModule() const { return m_parsed->root->kind == Value::Kind::Object; }
+bool ModelPickle::isModule() const { return m_parsed->root->kind == Value::Kind::Object; }
 
-std::optional<std::string> ScriptModulePickle::stringAttribute(const std::string& name) const {
+std::optional<std::string> ModelPickle::stringAttribute(const std::string& name) const {
   const Value* v = m_parsed->attribute(*m_parsed->root, name);
   if (!v || v->kind != Value::Kind::String) return std::nullopt;
   return v->text;
 }
 
-std::optional<std::int64_t> ScriptModulePickle::intAttribute(const std::string& name) const {
+std::optional<std::int64_t> ModelPickle::intAttribute(const std::string& name) const {
   const Value* v = m_parsed->attribute(*m_parsed->root, name);
   if (!v || v->kind != Value::Kind::Int) return std::nullopt;
   return v->integer;
 }
 
-bool ScriptModulePickle::hasSubmodule(const std::string& name) const {
+bool ModelPickle::hasSubmodule(const std::string& name) const {
   const Value* v = m_parsed->attribute(*m_parsed->root, name);
   return v && v->kind == Value::Kind::Object;
 }
 
-std::vector<NamedTensor>
-ScriptModulePickle::floatingTensors(const std::string& submodule,
-                                    const std::function<std::string(const std::string&)>& storage) const {
+std::vector<NamedTensor> ModelPickle::stateDict(const StorageReader& storage) const {
+  const Value* dict = findStateDict(*m_parsed->root);
+  if (!dict) throw Error(ErrorKind::Model, "the torch.save file holds no state_dict (no dictionary of tensors)");
+  std::vector<NamedTensor> out;
+  std::map<std::string, std::string> cache;
+  for (const auto& [k, v] : dict->entries)
+    if (k->kind == Value::Kind::String && v->kind == Value::Kind::Tensor)
+      out.push_back(toFloat(k->text, *v, storage, cache));
+  return out;
+}
+
+std::vector<NamedTensor> ModelPickle::floatingTensors(const std::string& submodule,
+                                                      const StorageReader& storage) const {
   const Value* start = m_parsed->root.get();
   if (!submodule.empty()) {
     start = m_parsed->attribute(*start, submodule);
@@ -499,8 +498,7 @@ ScriptModulePickle::floatingTensors(const std::string& submodule,
     if (depth > kMaxDepth) malformed("modules nested deeper than " + std::to_string(kMaxDepth) + " levels");
     for (const auto& [k, v] : object.entries) {
       if (k->kind != Value::Kind::String) continue;
-      if (v->kind == Value::Kind::Tensor &&
-          (v->dtype == "F32" || v->dtype == "F64" || v->dtype == "F16" || v->dtype == "BF16"))
+      if (v->kind == Value::Kind::Tensor && isFloating(v->dtype))
         found.emplace_back(prefix + k->text, v.get());
       else if (v->kind == Value::Kind::Object)
         walk(*v, prefix + k->text + ".", depth + 1);

@@ -1,6 +1,6 @@
 #pragma once
-// Internal to pipeline/model: reading the tensors of a torch.save'd object without Python and without
-// LibTorch's unpickler (which in 1.13 lacks opcodes that Python emits, e.g. APPEND in optimizer state).
+// Internal to pipeline/model: reading the tensors of model archives (strega checkpoints, TorchScript, torch.save)
+// without Python and without LibTorch's readers.
 
 #include "strega/model/NamedTensor.h"
 
@@ -13,22 +13,19 @@
 
 namespace strega::model::detail {
 
-/// Decode the pickle `data.pkl` of a torch.save zip archive (protocols 2-5) into its state_dict: the
-/// top-level dict, or the dict under 'state_dict' / 'model_state_dict' / 'model' when present (the authors'
-/// training checkpoints store {'state_dict': ..., 'optimizer': ..., 'AMPScaler': ...}). Only plain data and
-/// tensors are built; nothing is executed; other objects become opaque. `storage(key)` returns the bytes of
-/// record data/<key>. Tensors of any floating-point storage are converted to float32 (strides honoured).
-/// Throws Error(Model) for a malformed pickle or a state_dict without tensors.
-std::vector<NamedTensor> stateDictFromTorchPickle(const std::string& pickle,
-                                                  const std::function<std::string(const std::string&)>& storage);
+/// The bytes of record data/<key> of a model archive (tensor storages).
+using StorageReader = std::function<std::string(const std::string&)>;
 
-/// \brief The object tree of a TorchScript archive's `data.pkl` (a strega checkpoint, or a module saved by
-/// torch.jit.save), read with our own unpickler. LibTorch's reader (torch::jit::load, InputArchive) first compiles
-/// the archive's `code/` records, and its 1.13 compiler crashes (SEGV) on mangled source: weights are read without
-/// it. Nothing is executed; class names are kept but not resolved. Throws Error(Model) for a malformed pickle.
-class ScriptModulePickle {
+/// \brief The `data.pkl` of a zip model archive, read once with our own unpickler: a module object (a strega
+/// checkpoint, or a module saved by torch.jit.save) or a torch.save dict. LibTorch's readers are not used: its
+/// TorchScript reader (torch::jit::load, InputArchive) first compiles the archive's `code/` records, and its 1.13
+/// compiler crashes (SEGV) on mangled source; its unpickler lacks opcodes that Python emits (e.g. APPEND in
+/// optimizer state). Protocols 2-5; only plain data, objects and tensors are built; nothing is executed; class
+/// names are kept but not resolved. Tensors of any floating-point storage come back as float32 (strides honoured).
+/// Throws Error(Model) for a malformed pickle.
+class ModelPickle {
 public:
-  explicit ScriptModulePickle(const std::string& pickle);
+  explicit ModelPickle(const std::string& pickle);
 
   /// True if the pickle's root is an object (a TorchScript module); a torch.save file holds a dict instead.
   bool isModule() const;
@@ -36,10 +33,12 @@ public:
   std::optional<std::int64_t> intAttribute(const std::string& name) const;
   bool hasSubmodule(const std::string& name) const;
   /// The floating-point tensors of the root's attribute `submodule` ("" = the root) and of its submodules, named by
-  /// their dotted attribute path below it ("enc.start.conv.weight"), converted to float32. `storage(key)` returns the
-  /// bytes of record data/<key>.
-  std::vector<NamedTensor> floatingTensors(const std::string& submodule,
-                                           const std::function<std::string(const std::string&)>& storage) const;
+  /// their dotted attribute path below it ("enc.start.conv.weight").
+  std::vector<NamedTensor> floatingTensors(const std::string& submodule, const StorageReader& storage) const;
+  /// A torch.save file's state_dict: the top-level dict, or the dict under 'state_dict' / 'model_state_dict' /
+  /// 'model' when present (the authors' training checkpoints store {'state_dict': ..., 'optimizer': ...,
+  /// 'AMPScaler': ...}). Throws Error(Model) when there is no dictionary of tensors.
+  std::vector<NamedTensor> stateDict(const StorageReader& storage) const;
 
 private:
   struct Parsed;

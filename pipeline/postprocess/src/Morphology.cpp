@@ -1,5 +1,7 @@
 #include "strega/postprocess/Morphology.h"
 
+#include "strega/postprocess/Threshold.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -105,13 +107,7 @@ std::size_t openWithBall(Mask& mask, double radiusMm, ProgressScope* progress) {
     for (const Offset& o : offsets)
       opened[static_cast<std::size_t>(((k + o.dk) * n1 + (j + o.dj)) * n0 + (i + o.di))] = 1;
   }
-  std::size_t removed = 0;
-  for (std::size_t n = 0; n < mask.voxelCount(); ++n)
-    if (mask[n] && !opened[n]) {
-      mask[n] = 0;
-      ++removed;
-    }
-  return removed;
+  return applyGate(mask, opened); // the opening lies inside the mask: what it does not cover goes
 }
 
 } // namespace strega::postprocess
