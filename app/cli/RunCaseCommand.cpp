@@ -4,9 +4,9 @@
 #include "TerminalProgress.h"
 
 #include "strega/core/Error.h"
-#include "strega/report/CaseReportWriter.h"
 #include "strega/model/CceVae.h"
 #include "strega/model/Checkpoint.h"
+#include "strega/report/CaseReportWriter.h"
 
 #include <cstdio>
 #include <iostream>
@@ -15,7 +15,8 @@ namespace strega::cli {
 
 void registerRun(CLI::App& app, Context& context, int& exitCode) {
   auto* cmd = app.add_subcommand(
-    "run", "Screen one scan for anomalies: pre-process, cceVAE, residual, Otsu, area opening; writes mask.nii.gz "
+    "run", "Screen one scan for anomalies: pre-process, cceVAE, residual, Otsu, hole filling, area opening, 3D "
+           "opening; writes mask.nii.gz "
            "(input grid), residual, brain mask, tissue map, report.json, report.html and seg.dcm (DICOM) to OUTDIR");
   struct Args {
     std::string input, outdir;
