@@ -172,3 +172,23 @@ TEST_F(CliTest, Version_PrintsVersion) {
   EXPECT_EQ(run.exitCode, 0);
   EXPECT_NE(run.out.find(std::string("strega-cli ") + strega::versionString()), std::string::npos) << run.out;
 }
+
+TEST_F(CliTest, Version_NamesTheCommitOfTheSourcesItWasBuiltFrom) {
+  // The commit is read at build time: a binary built incrementally after a commit must not report the commit
+  // CMake was configured at (report.json and model metadata cite it).
+  const fs::path source = STREGA_SOURCE_DIR;
+  if (!fs::exists(source / ".git") || std::system("git --version >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "not a git checkout";
+  const fs::path describe = dir() / "describe.txt";
+  const std::string command = "git -C '" + source.string() +
+                              "' describe --always --dirty --abbrev=12 --exclude='*' >'" + describe.string() +
+                              "' 2>/dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  std::string commit = slurp(describe);
+  while (!commit.empty() && (commit.back() == '\n' || commit.back() == '\r'))
+    commit.pop_back();
+  ASSERT_FALSE(commit.empty());
+  const CliRun run = cli({"--version"});
+  EXPECT_EQ(run.exitCode, 0);
+  EXPECT_NE(run.out.find("(commit " + commit + ")"), std::string::npos) << run.out << " vs " << commit;
+}
