@@ -87,7 +87,7 @@ void registerTrain(CLI::App& app, Context& context, int& exitCode) {
     std::vector<int> featureMaps;
     double fovMm = 0;
     long long steps = -1, checkpointEvery = -1;
-    double epochs = -1, lr = -1, validation = -1;
+    double epochs = -1, lr = -1, validation = -1, klWeight = -1, contextWeight = -1;
     long long seed = -1;
     bool noResume = false, lastBoxOnly = false, noAugmentation = false;
   };
@@ -108,6 +108,12 @@ void registerTrain(CLI::App& app, Context& context, int& exitCode) {
   cmd->add_option("--epochs", a->epochs, "passes over the training slices when --steps is not given (default 10)");
   cmd->add_option("--seed", a->seed, "random seed (default 1)");
   cmd->add_option("--lr", a->lr, "Adam learning rate (default 1e-4)");
+  cmd->add_option("--kl-weight", a->klWeight, "beta, the weight of the KL term of the loss (default 0.01)")
+    ->check(CLI::NonNegativeNumber);
+  cmd
+    ->add_option("--context-weight", a->contextWeight,
+                 "ce, the share of the context-encoding term of the loss, 0..1 (default 0.5)")
+    ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--validation", a->validation, "fraction held out for validation (default 0.1)");
   cmd->add_option("--checkpoint-every", a->checkpointEvery, "steps between checkpoints (default 100)");
   cmd->add_flag("--no-resume", a->noResume, "start afresh even if OUTPUT/checkpoint.pt exists (it is overwritten)");
@@ -144,6 +150,8 @@ void registerTrain(CLI::App& app, Context& context, int& exitCode) {
       if (a->epochs > 0) o.epochs = a->epochs, o.steps = a->steps >= 0 ? a->steps : 0;
       if (a->seed >= 0) o.seed = static_cast<std::uint64_t>(a->seed);
       if (a->lr > 0) o.learningRate = a->lr;
+      if (a->klWeight >= 0) o.klWeight = a->klWeight;
+      if (a->contextWeight >= 0) o.contextWeight = a->contextWeight;
       if (a->validation >= 0) o.validationFraction = a->validation;
       if (a->checkpointEvery > 0) o.checkpointEvery = a->checkpointEvery;
       if (a->maxBoxes >= 0) o.maxBoxes = a->maxBoxes;
@@ -180,8 +188,11 @@ void registerTrain(CLI::App& app, Context& context, int& exitCode) {
       std::printf("steps %lld-%lld of %lld%s, %.3f steps/s (%.2f s/step)\n", static_cast<long long>(r.firstStep),
                   static_cast<long long>(r.lastStep), static_cast<long long>(r.lastStep), r.resumed ? " (resumed)" : "",
                   r.stepsPerSecond, r.stepsPerSecond > 0 ? 1.0 / r.stepsPerSecond : 0.0);
-      std::printf("loss %.5g (mean over the last interval), validation loss %.5g\n", r.finalLoss,
-                  r.finalValidationLoss);
+      if (r.validationSlices > 0)
+        std::printf("loss %.5g (mean over the last interval), validation loss %.5g\n", r.finalLoss,
+                    r.finalValidationLoss);
+      else
+        std::printf("loss %.5g (mean over the last interval), no validation slices held out\n", r.finalLoss);
       std::printf("model       %s\ncheckpoint  %s\nloss curve  %s, %s\n", r.modelPath.c_str(), r.checkpointPath.c_str(),
                   r.csvPath.c_str(), r.plotPath.c_str());
     });
