@@ -5,9 +5,23 @@
 #include "strega/core/Version.h"
 
 #include <csignal>
+#include <cstring>
 #include <iostream>
 
 namespace {
+
+/// True when the subcommand (the first argument that is not an option) runs the network. Only those need
+/// OpenMP's passive waiting, which costs a second process start (~0.6 s: LibTorch's static initialisers).
+bool runsTheModel(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (argv[i][0] == '-') continue;
+    for (const char* command : {"run", "batch", "train", "model"})
+      if (std::strcmp(argv[i], command) == 0) return true;
+    return false;
+  }
+  return false;
+}
+
 strega::CancelToken* g_cancel = nullptr;
 extern "C" void onSignal(int) {
   if (g_cancel) g_cancel->requestCancel();
@@ -15,7 +29,7 @@ extern "C" void onSignal(int) {
 } // namespace
 
 int main(int argc, char** argv) {
-  strega::ensurePassiveOpenMpWait(argv);
+  if (runsTheModel(argc, argv)) strega::ensurePassiveOpenMpWait(argv);
   using namespace strega::cli;
   Context context;
   g_cancel = &context.cancel;
