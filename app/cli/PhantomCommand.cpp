@@ -8,6 +8,7 @@
 #include "strega/core/Metrics.h"
 #include "strega/core/Version.h"
 #include "strega/io/ImageWriter.h"
+#include "strega/pipeline/CaseRunner.h"
 #include "strega/simulate/LesionPhantom.h"
 
 #include <nlohmann/json.hpp>
@@ -26,15 +27,7 @@ namespace fs = std::filesystem;
 
 nlohmann::json vec(const Vec3& v) { return {v[0], v[1], v[2]}; }
 
-nlohmann::json gridJson(const ImageGeometry& g) {
-  nlohmann::json direction = nlohmann::json::array();
-  for (int r = 0; r < 3; ++r)
-    direction.push_back({g.direction[r * 3], g.direction[r * 3 + 1], g.direction[r * 3 + 2]});
-  return {{"size", {g.size[0], g.size[1], g.size[2]}},
-          {"spacing_mm", vec(g.spacingMm)},
-          {"origin_mm_lps", vec(g.originMm)},
-          {"direction", direction}};
-}
+nlohmann::json gridJson(const ImageGeometry& g) { return nlohmann::json::parse(pipeline::geometryJson(g)); }
 
 /// Volume (mL) and centroid (LPS mm) of labels > 0.
 std::pair<double, Vec3> volumeAndCentroid(const LabelMap& labels) {

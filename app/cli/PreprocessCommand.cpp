@@ -7,6 +7,7 @@
 #include "strega/core/Version.h"
 #include "strega/io/ImageReader.h"
 #include "strega/io/ImageWriter.h"
+#include "strega/pipeline/CaseRunner.h"
 #include "strega/preprocess/Atlas.h"
 #include "strega/preprocess/Preprocess.h"
 #include "strega/preprocess/TransformIO.h"
@@ -22,16 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-nlohmann::json geometryJson(const ImageGeometry& g) {
-  nlohmann::json direction = nlohmann::json::array();
-  for (int r = 0; r < 3; ++r)
-    direction.push_back({g.direction[r * 3], g.direction[r * 3 + 1], g.direction[r * 3 + 2]});
-  return {{"size", {g.size[0], g.size[1], g.size[2]}},
-          {"spacing_mm", {g.spacingMm[0], g.spacingMm[1], g.spacingMm[2]}},
-          {"origin_mm_lps", {g.originMm[0], g.originMm[1], g.originMm[2]}},
-          {"direction", direction},
-          {"orientation", g.orientationCode()}};
-}
+nlohmann::json geometryJson(const ImageGeometry& g) { return nlohmann::json::parse(pipeline::geometryJson(g)); }
 
 } // namespace
 

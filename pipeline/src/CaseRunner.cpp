@@ -177,7 +177,7 @@ std::string modelFileFingerprint(const fs::path& path) {
 
 namespace {
 
-json geometryJson(const ImageGeometry& g) {
+json geometryObject(const ImageGeometry& g) {
   json direction = json::array();
   for (int r = 0; r < 3; ++r)
     direction.push_back({g.direction[r * 3], g.direction[r * 3 + 1], g.direction[r * 3 + 2]});
@@ -521,7 +521,7 @@ std::string caseReportJson(const CaseResult& r) {
                    {"modality", r.input.modality},
                    {"format", r.inputFormat},
                    {"fingerprint", r.inputFingerprint},
-                   {"geometry", geometryJson(r.nativeImage.geometry())}}},
+                   {"geometry", geometryObject(r.nativeImage.geometry())}}},
                  {"config", json::parse(r.optionsJson)},
                  {"config_fingerprint", toHex64(fnv1a64(r.optionsJson.data(), r.optionsJson.size(), fnvOffsetBasis()))},
                  {"model", {{"path", r.modelPath}, {"fingerprint", r.modelFingerprint}}},
@@ -601,5 +601,7 @@ void writeCaseOutputs(CaseResult& r, const fs::path& outdir, const RunOptions& o
   }
   if (progress) progress->update(1.0);
 }
+
+std::string geometryJson(const ImageGeometry& geometry) { return geometryObject(geometry).dump(); }
 
 } // namespace strega::pipeline

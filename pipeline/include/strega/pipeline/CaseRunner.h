@@ -131,4 +131,9 @@ void removeStaleMask(const std::filesystem::path& outdir);
 /// report.json of a case (also what batch summaries and the GUI read).
 std::string caseReportJson(const CaseResult& result);
 
+/// A grid as every JSON file of StRegA writes it (report.json, preprocess.json, the phantom manifest): an object
+/// with size (voxels), spacing_mm, origin_mm_lps (LPS, mm), direction (rows of the direction cosine matrix) and
+/// orientation (e.g. "LPS"), as JSON text.
+std::string geometryJson(const ImageGeometry& geometry);
+
 } // namespace strega::pipeline
