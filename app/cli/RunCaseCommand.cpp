@@ -53,7 +53,8 @@ void registerRun(CLI::App& app, Context& context, int& exitCode) {
       for (std::size_t i = 0; i < result.findings.size() && i < 5; ++i) {
         const auto& f = result.findings[i];
         std::printf("  #%d %.2f mL at (%.0f, %.0f, %.0f) mm LPS%s%s\n", f.id, f.volumeMl, f.centroidMm[0],
-                    f.centroidMm[1], f.centroidMm[2], f.region.empty() ? "" : ", ", f.region.c_str());
+                    f.centroidMm[1], f.centroidMm[2], f.region.empty() ? "" : ", ",
+                    postprocess::describeRegions(f).c_str());
       }
       const std::filesystem::path out = args->outdir;
       const auto html = out / "report.html";

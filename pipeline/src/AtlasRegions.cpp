@@ -128,7 +128,8 @@ AtlasRegions::AtlasRegions(const std::filesystem::path& templateDir) : m_impl(st
   };
   std::map<int, std::string> ho;
   const auto& hoNames = harvardOxfordCorticalNames();
-  for (std::size_t n = 1; n < hoNames.size(); ++n) ho[static_cast<int>(n)] = hoNames[n];
+  for (std::size_t n = 1; n < hoNames.size(); ++n)
+    ho[static_cast<int>(n)] = hoNames[n];
   load("HarvardOxford-cort-maxprob-thr0-1mm.nii.gz", std::move(ho), true);
   load("JHU-WhiteMatter-labels-1mm.nii.gz", readMricronLabelList(templateDir / "JHU-WhiteMatter-labels-1mm.nii.txt"),
        false);
@@ -168,24 +169,36 @@ std::string AtlasRegions::dominantRegion(const LabelMap& mask, std::uint8_t labe
 }
 
 std::vector<std::string> AtlasRegions::dominantRegions(const LabelMap& labels, int count) const {
+  std::vector<std::string> out;
+  for (const auto& shares : regionShares(labels, count, 1))
+    out.push_back(shares.empty() ? "outside atlas labels" : shares.front().name);
+  return out;
+}
+
+std::vector<std::vector<postprocess::RegionShare>> AtlasRegions::regionShares(const LabelMap& labels, int count,
+                                                                              int maxRegions) const {
   // One pass for all labels: a case can have dozens of findings on a volume of millions of voxels.
-  std::vector<std::map<std::string, std::size_t>> votes(static_cast<std::size_t>(std::max(count, 0)) + 1);
+  const auto n = static_cast<std::size_t>(std::max(count, 0));
+  std::vector<std::map<std::string, std::size_t>> votes(n + 1);
+  std::vector<std::size_t> voxels(n + 1, 0);
   const auto& s = labels.size();
   for (std::size_t k = 0; k < s[2]; ++k)
     for (std::size_t j = 0; j < s[1]; ++j)
       for (std::size_t i = 0; i < s[0]; ++i) {
         const int v = labels.at(i, j, k);
         if (v == 0 || v > count) continue;
+        ++voxels[static_cast<std::size_t>(v)];
         const std::string region = regionAt(labels.geometry().indexToPhysical({double(i), double(j), double(k)}));
         if (!region.empty()) ++votes[static_cast<std::size_t>(v)][region];
       }
-  std::vector<std::string> out;
-  for (int label = 1; label <= count; ++label) {
-    const auto& v = votes[static_cast<std::size_t>(label)];
-    out.push_back(v.empty() ? "outside atlas labels"
-                            : std::max_element(v.begin(), v.end(), [](auto& a, auto& b) {
-                                return a.second < b.second;
-                              })->first);
+  std::vector<std::vector<postprocess::RegionShare>> out(n);
+  for (std::size_t label = 1; label <= n; ++label) {
+    std::vector<std::pair<std::string, std::size_t>> ranked(votes[label].begin(), votes[label].end());
+    // Stable: among equal counts the alphabetically first name wins, as std::max_element over the map did.
+    std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    if (static_cast<int>(ranked.size()) > maxRegions) ranked.resize(static_cast<std::size_t>(std::max(maxRegions, 0)));
+    for (const auto& [name, votesForName] : ranked)
+      out[label - 1].push_back({name, static_cast<double>(votesForName) / static_cast<double>(voxels[label])});
   }
   return out;
 }

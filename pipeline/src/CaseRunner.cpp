@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <limits>
 #include <mutex>
@@ -466,9 +467,12 @@ CaseResult runCase(const CaseInput& input, model::CceVae& cceVae, const RunOptio
         pre.registered ? LabelMap(preprocess::resampleMaskToAtlas(components, pre.transform, pre.workingGeometry))
                        : components;
       const int named = std::min<int>(static_cast<int>(r.findings.size()), 255);
-      const std::vector<std::string> names = regions->dominantRegions(inAtlas, named);
-      for (int i = 0; i < named; ++i)
-        r.findings[static_cast<std::size_t>(i)].region = names[static_cast<std::size_t>(i)];
+      auto shares = regions->regionShares(inAtlas, named);
+      for (int i = 0; i < named; ++i) {
+        auto& finding = r.findings[static_cast<std::size_t>(i)];
+        finding.regions = std::move(shares[static_cast<std::size_t>(i)]);
+        finding.region = finding.regions.empty() ? "outside atlas labels" : finding.regions.front().name;
+      }
       if (!pre.registered)
         r.warnings.push_back("regions named in the input's own space (not registered to MNI): approximate");
     }
@@ -495,6 +499,9 @@ std::string caseReportJson(const CaseResult& r) {
   double totalMl = 0.0;
   for (const auto& f : r.findings) {
     totalMl += f.volumeMl;
+    json regions = json::array();
+    for (const auto& share : f.regions)
+      regions.push_back({{"name", share.name}, {"percent", std::round(share.fraction * 1000.0) / 10.0}});
     findings.push_back({{"id", f.id},
                         {"volume_ml", f.volumeMl},
                         {"voxels", f.voxelCount},
@@ -504,6 +511,7 @@ std::string caseReportJson(const CaseResult& r) {
                          {{"min", {f.boundingBoxMin[0], f.boundingBoxMin[1], f.boundingBoxMin[2]}},
                           {"max", {f.boundingBoxMax[0], f.boundingBoxMax[1], f.boundingBoxMax[2]}}}},
                         {"region", f.region},
+                        {"regions", regions},
                         {"peak_score", f.peakScore},
                         {"mean_score", f.meanScore}});
   }

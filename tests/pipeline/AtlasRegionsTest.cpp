@@ -1,5 +1,5 @@
-#include "strega/core/Error.h"
 #include "strega/pipeline/AtlasRegions.h"
+#include "strega/core/Error.h"
 
 #include <gtest/gtest.h>
 
@@ -27,6 +27,45 @@ TEST(AtlasRegions, DominantRegion_MaskOnAnotherGrid_Votes) {
   EXPECT_EQ(atlas.dominantRegion(mask), "Left Superior Frontal Gyrus");
   LabelMap empty(g, 0);
   EXPECT_EQ(atlas.dominantRegion(empty), "outside atlas labels");
+}
+
+TEST(AtlasRegions, RegionShares_DeepLesionTouchingCortex_SharesOfAllVoxelsLargestFirst) {
+  // A 38 mm ball in the left deep parietal white matter (MNI RAS (-25, -31, 24)), the size of a phantom lesion:
+  // many labels overlap it, none covering most of it, and some voxels have no label at all.
+  const AtlasRegions atlas;
+  ImageGeometry g;
+  g.size = {41, 41, 41};
+  g.originMm = {5, 11, 4}; // centre at LPS (25, 31, 24)
+  LabelMap labels(g, 0);
+  for (std::size_t k = 0; k < 41; ++k)
+    for (std::size_t j = 0; j < 41; ++j)
+      for (std::size_t i = 0; i < 41; ++i) {
+        const double dx = double(i) - 20, dy = double(j) - 20, dz = double(k) - 20;
+        if (dx * dx + dy * dy + dz * dz <= 19.0 * 19.0) labels.at(i, j, k) = 1;
+      }
+  // Label 2 has no voxel: no regions.
+  const auto shares = atlas.regionShares(labels, 2);
+  ASSERT_EQ(shares.size(), 2u);
+  ASSERT_EQ(shares[0].size(), 3u);
+  EXPECT_TRUE(shares[1].empty());
+  double sum = 0;
+  for (std::size_t n = 0; n < shares[0].size(); ++n) {
+    sum += shares[0][n].fraction;
+    EXPECT_GT(shares[0][n].fraction, 0.0);
+    EXPECT_LT(shares[0][n].fraction, 0.5) << shares[0][n].name; // no region covers most of it
+    if (n > 0) EXPECT_LE(shares[0][n].fraction, shares[0][n - 1].fraction);
+    EXPECT_NE(shares[0][n].name.rfind("Right ", 0), 0u) << shares[0][n].name; // the ball is on the left
+  }
+  EXPECT_LT(sum, 0.9); // the denominator counts every voxel, also those no atlas labels
+  EXPECT_EQ(shares[0][0].name, atlas.dominantRegions(labels, 1)[0]);
+  EXPECT_EQ(atlas.regionShares(labels, 1, 1)[0].size(), 1u);
+
+  postprocess::Finding finding;
+  finding.region = shares[0][0].name;
+  finding.regions = shares[0];
+  const std::string text = postprocess::describeRegions(finding);
+  EXPECT_EQ(text.rfind(shares[0][0].name + " ", 0), 0u) << text;
+  EXPECT_NE(text.find(" %, " + shares[0][1].name), std::string::npos) << text;
 }
 
 TEST(AtlasRegions, MissingTemplateDir_ThrowsIoError) {

@@ -71,7 +71,8 @@ TEST(CaseLoader, ReadRunReport_AcceptsSnakeAndCamelCaseAndRelativeInput) {
   std::ofstream(dir / "report.json") << R"({
     "input": {"path": "in/head.nii.gz", "series_uid": "1.2.3"},
     "findings": [
-      {"id": 1, "volume_ml": 2.5, "region": "Left thalamus", "peak_score": 0.8, "centroid_mm": [1, 2, 3]},
+      {"id": 1, "volume_ml": 2.5, "region": "Left thalamus", "peak_score": 0.8, "centroid_mm": [1, 2, 3],
+       "regions": [{"name": "Left thalamus", "percent": 62.5}, {"name": "Left Putamen", "percent": 0.4}]},
       {"id": 2, "volumeMl": 0.5, "peakScore": 0.4, "centroidMm": [4, 5, 6]},
       {"id": 3, "volume_ml": 0.1}
     ],
@@ -83,6 +84,10 @@ TEST(CaseLoader, ReadRunReport_AcceptsSnakeAndCamelCaseAndRelativeInput) {
   ASSERT_EQ(report.findings.size(), 3u);
   EXPECT_DOUBLE_EQ(report.findings[0].volumeMl, 2.5);
   EXPECT_EQ(report.findings[0].region, "Left thalamus");
+  ASSERT_EQ(report.findings[0].regions.size(), 2u);
+  EXPECT_DOUBLE_EQ(report.findings[0].regions[0].fraction, 0.625);
+  EXPECT_EQ(postprocess::describeRegions(report.findings[0].regions), "Left thalamus 63 %, Left Putamen <1 %");
+  EXPECT_TRUE(report.findings[1].regions.empty());
   EXPECT_DOUBLE_EQ(report.findings[0].peakScore, 0.8);
   EXPECT_EQ(*report.findings[0].centroidMm, (Vec3{1, 2, 3}));
   EXPECT_DOUBLE_EQ(report.findings[1].volumeMl, 0.5);

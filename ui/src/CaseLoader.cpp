@@ -108,6 +108,10 @@ RunReport readRunReport(const fs::path& reportJson) {
       finding.volumeMl = numberOr(f, {"volume_ml", "volumeMl"}, 0.0);
       finding.peakScore = numberOr(f, {"peak_score", "peakScore"}, 0.0);
       if (const nlohmann::json* r = member(f, {"region"}); r && r->is_string()) finding.region = r->get<std::string>();
+      if (const nlohmann::json* shares = member(f, {"regions"}); shares && shares->is_array())
+        for (const nlohmann::json& share : *shares)
+          if (share.is_object() && share.contains("name") && share["name"].is_string())
+            finding.regions.push_back({share["name"].get<std::string>(), numberOr(share, {"percent"}, 0.0) / 100.0});
       if (const nlohmann::json* c = member(f, {"centroid_mm", "centroidMm", "centroid_lps_mm"});
           c && c->is_array() && c->size() == 3 &&
           std::all_of(c->begin(), c->end(), [](auto& v) { return v.is_number(); }))

@@ -370,7 +370,10 @@ void FindingsPanel::rebuild() {
     };
     cell(0, QString::number(f.id), Qt::AlignRight);
     cell(1, QString::number(f.volumeMl, 'f', 2), Qt::AlignRight);
-    cell(2, f.region.empty() ? tr("(unknown)") : QString::fromStdString(f.region), Qt::AlignLeft);
+    // The shares say when a finding spreads over several regions (deep white matter touching the cortex).
+    const std::string regions = f.regions.empty() ? f.region : postprocess::describeRegions(f.regions);
+    cell(2, regions.empty() ? tr("(unknown)") : QString::fromStdString(regions), Qt::AlignLeft);
+    m_table->item(row, 2)->setToolTip(QString::fromStdString(regions));
     cell(3, QString::number(f.peakScore, 'f', 3), Qt::AlignRight);
   }
   m_table->resizeColumnsToContents();

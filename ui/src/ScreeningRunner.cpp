@@ -45,7 +45,7 @@ LoadedCase caseFromRun(const LoadedCase& shown, const pipeline::CaseResult& resu
   c.dicomSeries = result.dicomSeries ? result.dicomSeries : shown.dicomSeries;
   c.outputFolder = outputFolder;
   for (const postprocess::Finding& f : result.findings)
-    c.findings.push_back({f.id, f.volumeMl, f.region, f.peakScore, f.centroidMm});
+    c.findings.push_back({f.id, f.volumeMl, f.region, f.regions, f.peakScore, f.centroidMm});
   c.warnings = result.warnings;
   return c;
 }

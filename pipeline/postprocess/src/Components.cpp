@@ -1,6 +1,7 @@
 #include "strega/postprocess/Finding.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 namespace strega::postprocess {
@@ -89,6 +90,20 @@ void nameRegions(std::vector<Finding>& findings, const LabelMap& componentLabels
                                        [](const auto& a, const auto& b) { return a.second < b.second; });
     f.region = atlas.labelName(best->first);
   }
+}
+
+std::string describeRegions(const Finding& finding) {
+  return finding.regions.empty() ? finding.region : describeRegions(finding.regions);
+}
+
+std::string describeRegions(const std::vector<RegionShare>& regions) {
+  std::string text;
+  for (const RegionShare& share : regions) {
+    if (!text.empty()) text += ", ";
+    const long percent = std::lround(share.fraction * 100.0);
+    text += share.name + (percent < 1 ? " <1 %" : " " + std::to_string(percent) + " %");
+  }
+  return text;
 }
 
 } // namespace strega::postprocess

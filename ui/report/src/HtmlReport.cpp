@@ -167,13 +167,14 @@ std::string renderHtmlReport(const ReportContent& content, const ReportOptions& 
   if (content.findings.empty()) {
     html << "<p id=\"no-findings\">No findings: no region of the image scored above the threshold.</p>\n";
   } else {
-    html << "<table id=\"findings\">\n<tr><th>Id</th><th>Volume (mL)</th><th>Region</th>"
+    html << "<table id=\"findings\">\n<tr><th>Id</th><th>Volume (mL)</th><th>Regions (share of the finding)</th>"
          << "<th>Centroid x, y, z (LPS, mm)</th><th>Peak score</th></tr>\n";
     for (const auto& f : content.findings)
       html << "<tr id=\"finding-" << f.id << "\"><td class=\"num\">" << f.id << "</td><td class=\"num\">"
-           << formatMl(f.volumeMl) << "</td><td>" << (f.region.empty() ? "&mdash;" : escape(f.region))
-           << "</td><td class=\"num\">" << format("%.1f, %.1f, %.1f", f.centroidMm[0], f.centroidMm[1], f.centroidMm[2])
-           << "</td><td class=\"num\">" << format("%.3f", f.peakScore) << "</td></tr>\n";
+           << formatMl(f.volumeMl) << "</td><td>"
+           << (f.region.empty() ? "&mdash;" : escape(postprocess::describeRegions(f))) << "</td><td class=\"num\">"
+           << format("%.1f, %.1f, %.1f", f.centroidMm[0], f.centroidMm[1], f.centroidMm[2]) << "</td><td class=\"num\">"
+           << format("%.3f", f.peakScore) << "</td></tr>\n";
     html << "</table>\n";
     html << "<p class=\"note\">LPS: x grows to the patient's left, y to posterior, z to superior.</p>\n";
   }

@@ -4,6 +4,7 @@
 
 #include "strega/core/LabelMap.h"
 #include "strega/core/Math.h"
+#include "strega/postprocess/Finding.h"
 
 #include <filesystem>
 #include <memory>
@@ -35,6 +36,11 @@ public:
   std::string dominantRegion(const LabelMap& mask, std::uint8_t label = 0) const;
   /// dominantRegion() of labels 1..count in one pass over `labels` (element i is label i + 1).
   std::vector<std::string> dominantRegions(const LabelMap& labels, int count) const;
+  /// For labels 1..count of `labels` (element i is label i + 1): the `maxRegions` regions labelling most of its
+  /// voxels, largest first, each with its fraction of all the label's voxels (unlabelled voxels count in the
+  /// denominator). The first is dominantRegion()'s; empty when no voxel is labelled.
+  std::vector<std::vector<postprocess::RegionShare>> regionShares(const LabelMap& labels, int count,
+                                                                  int maxRegions = 3) const;
 
   /// The HarvardOxford cortical label names (index 1..48).
   static const std::vector<std::string>& harvardOxfordCorticalNames();

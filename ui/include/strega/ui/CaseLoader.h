@@ -9,6 +9,7 @@
 #include "strega/core/Volume.h"
 #include "strega/io/DicomSeriesReference.h"
 #include "strega/io/ImageInfo.h"
+#include "strega/postprocess/Finding.h"
 
 #include <filesystem>
 #include <memory>
@@ -36,6 +37,7 @@ struct Finding {
   int id = 0;
   double volumeMl = 0.0;
   std::string region;
+  std::vector<postprocess::RegionShare> regions; ///< largest first; see postprocess::Finding::regions
   double peakScore = 0.0;
   std::optional<Vec3> centroidMm; ///< LPS, mm
 };
@@ -44,7 +46,8 @@ struct Finding {
 ///
 /// Keys read (snake_case or camelCase): "input" (a path string, or an object with "path" and optionally
 /// "series_uid"; relative paths are relative to the report's folder), "findings" (or "lesions"): objects with
-/// "id", "volume_ml", "region", "peak_score", "centroid_mm" ([x, y, z] LPS mm), and the score threshold
+/// "id", "volume_ml", "region", "regions" ([{"name", "percent"}]), "peak_score", "centroid_mm" ([x, y, z] LPS mm), and
+/// the score threshold
 /// ("threshold", or "threshold" inside "postprocess"). Unknown keys are ignored.
 struct RunReport {
   std::filesystem::path input;

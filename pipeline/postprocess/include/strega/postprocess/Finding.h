@@ -12,6 +12,12 @@
 
 namespace strega::postprocess {
 
+/// \brief An anatomical region and the share of a finding's voxels that lie in it.
+struct RegionShare {
+  std::string name;
+  double fraction = 0.0; ///< of all the finding's voxels (0..1), including voxels no atlas labels
+};
+
 /// \brief A 3D connected component of the anomaly mask. Positions in LPS millimetres and in voxel indices of the
 /// grid the mask lives on; the bounding box is inclusive, in voxel indices.
 struct Finding {
@@ -25,7 +31,16 @@ struct Finding {
   double peakScore = 0.0; ///< maximum residual score inside the component
   double meanScore = 0.0;
   std::string region; ///< atlas region with the largest overlap, "" when unknown
+  /// The regions overlapping most, largest first (a few), with their shares; empty when not named. A large finding
+  /// in deep white matter can touch many labels, none of them covering most of it: the shares say so.
+  std::vector<RegionShare> regions;
 };
+
+/// "Left Parietal Operculum Cortex 8 %, Left Posterior Corona Radiata 8 %" from Finding::regions (shares rounded
+/// to whole percent, "<1 %" below), or Finding::region when there are none.
+std::string describeRegions(const Finding& finding);
+/// The same text from region shares alone ("" when empty).
+std::string describeRegions(const std::vector<RegionShare>& regions);
 
 /// Connected components of `mask` (26-connectivity), sorted by decreasing size, with scores from `score`
 /// (same grid). When `componentLabels` is given it receives a map of component ids (ids above 255 share 255).
