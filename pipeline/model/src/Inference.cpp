@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <tuple>
 
 namespace strega::model {
 namespace {} // namespace
@@ -46,15 +47,21 @@ std::size_t activationBytesPerSlice(const ModelConfig& c) {
 
 namespace {
 
-/// |∂KL/∂x| for a batch of model-grid slices: KL(q(z|x) || N(0, I)) summed over the latent, differentiated with
-/// respect to the input pixels (float32 on the CPU, [n, 1, S, S] contiguous). Outside InferenceMode: it needs autograd.
-torch::Tensor klInputGradient(CceVae::Impl& impl, const std::vector<float>& buffer, int n, int S) {
+/// |∂KL/∂x| for a batch of model-grid slices (float32 on the CPU, [n, 1, S, S] contiguous) and the encoder's
+/// outputs of that pass (detached, on the device), which the reconstruction reuses instead of encoding again.
+struct KlGradientPass {
+  torch::Tensor gradient, mu, logSigma;
+};
+
+/// KL(q(z|x) || N(0, I)) summed over the latent, differentiated with respect to the input pixels. Outside
+/// InferenceMode: it needs autograd.
+KlGradientPass klInputGradient(CceVae::Impl& impl, const std::vector<float>& buffer, int n, int S) {
   torch::AutoGradMode enableGrad(true);
   auto x = detail::slicesToTensor(buffer, n, S).to(impl.device).requires_grad_(true);
   auto [mu, logSigma] = impl.net->encode(x);
   const auto kl = (0.5 * ((2.0 * logSigma).exp() + mu * mu - 1.0) - logSigma).sum();
   const auto gradient = torch::autograd::grad({kl}, {x})[0];
-  return gradient.abs().to(torch::kFloat32).to(torch::kCPU).contiguous();
+  return {gradient.abs().to(torch::kFloat32).to(torch::kCPU).contiguous(), mu.detach(), logSigma.detach()};
 }
 
 } // namespace
@@ -95,18 +102,30 @@ Reconstruction reconstructVolume(CceVae& model, const ImageF& input, const Infer
     buffer.assign(n * sliceFloats, 0.0f);
     for (std::size_t b = 0; b < n; ++b)
       slicer.toModel(input, todo[done + b], buffer.data() + b * sliceFloats);
+    // The combi score's gradient pass runs the encoder anyway: its mu and log sigma feed the decoder below.
+    KlGradientPass gradientPass;
+    if (options.klGradient) {
+      try {
+        gradientPass = klInputGradient(impl, buffer, static_cast<int>(n), S);
+      } catch (...) {
+        detail::rethrowAsModelError("the model could not compute the KL gradient on " + result.device);
+      }
+    }
     torch::Tensor output;
     try {
       c10::InferenceMode inference;
       CudaAutocast autocast(impl.device.is_cuda() && options.precision != Precision::Float32,
                             options.precision == Precision::Float16 ? at::kHalf : at::kBFloat16);
-      auto x = detail::slicesToTensor(buffer, static_cast<int>(n), S).to(impl.device);
-      auto [mu, logSigma] = impl.net->encode(x);
+      torch::Tensor mu = gradientPass.mu, logSigma = gradientPass.logSigma;
+      if (!mu.defined()) {
+        auto x = detail::slicesToTensor(buffer, static_cast<int>(n), S).to(impl.device);
+        std::tie(mu, logSigma) = impl.net->encode(x);
+      }
       if (options.samples <= 0) {
         output = impl.net->decode(mu).to(torch::kFloat32);
       } else {
         auto gen = detail::makeGenerator(options.seed + done);
-        auto sum = torch::zeros({static_cast<int64_t>(n), 1, S, S}, x.options());
+        auto sum = torch::zeros({static_cast<int64_t>(n), 1, S, S}, mu.options().dtype(torch::kFloat32));
         const auto sigma = logSigma.exp();
         for (int s = 0; s < options.samples; ++s) {
           auto eps = torch::randn(mu.sizes(), gen, torch::kFloat32).to(impl.device, mu.scalar_type());
@@ -129,14 +148,9 @@ Reconstruction reconstructVolume(CceVae& model, const ImageF& input, const Infer
       }
     }
     if (options.klGradient) {
-      try {
-        const torch::Tensor gradient = klInputGradient(impl, buffer, static_cast<int>(n), S);
-        const float* g = gradient.data_ptr<float>();
-        for (std::size_t b = 0; b < n; ++b)
-          slicer.fromModel(g + b * sliceFloats, todo[done + b], result.klGradient);
-      } catch (...) {
-        detail::rethrowAsModelError("the model could not compute the KL gradient on " + result.device);
-      }
+      const float* g = gradientPass.gradient.data_ptr<float>();
+      for (std::size_t b = 0; b < n; ++b)
+        slicer.fromModel(g + b * sliceFloats, todo[done + b], result.klGradient);
     }
     const float* out = output.data_ptr<float>();
     for (std::size_t b = 0; b < n; ++b)
