@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 
@@ -115,6 +116,16 @@ TEST_F(CliTrainModel, Train_RecordsLossWeights_ResumesWhereItStopped_ModelComman
              recon.string(), "--device", "cpu", "--threads", "1"});
   ASSERT_EQ(run.exitCode, 0) << run.err;
   EXPECT_NE(run.out.find("6 slices on cpu"), std::string::npos) << run.out;
+  // Per tissue class, with the voxel counts of the rings.
+  std::array<std::size_t, 4> voxelsOfLabel{};
+  const Mask tissue = tissueMap();
+  for (std::size_t v = 0; v < tissue.voxelCount(); ++v)
+    ++voxelsOfLabel[tissue[v]];
+  for (const auto& [name, count] :
+       {std::pair{"CSF (input 0.333): ", voxelsOfLabel[1]}, std::pair{"GM  (input 0.667): ", voxelsOfLabel[2]},
+        std::pair{"WM  (input 1.000): ", voxelsOfLabel[3]}})
+    EXPECT_NE(run.out.find(name + std::to_string(count) + " voxels, mean output "), std::string::npos) << name << "\n"
+                                                                                                       << run.out;
   EXPECT_TRUE(io::readImage(recon).image.geometry().sameGrid(tissueMap().geometry()));
 
   const fs::path weights = dir() / "w.safetensors";
