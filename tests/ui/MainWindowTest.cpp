@@ -98,7 +98,9 @@ TEST_F(RunOutputFixture, OpenRunOutput_ScreenshotShowsMaskColourAtTheLesion) {
   auto* table = w.window.findChild<QTableWidget*>(QStringLiteral("findingsTable"));
   ASSERT_NE(table, nullptr);
   ASSERT_EQ(table->rowCount(), 1);
-  EXPECT_EQ(table->item(0, 2)->text(), QStringLiteral("Right cerebral white matter"));
+  // One region per line, each with its share of the finding.
+  EXPECT_EQ(table->item(0, 2)->text(), QStringLiteral("Right cerebral white matter 72 %\nRight Putamen <1 %"));
+  EXPECT_EQ(table->item(0, 2)->toolTip(), table->item(0, 2)->text());
   EXPECT_TRUE(w.window.findChild<QDockWidget*>(QStringLiteral("findingsDock"))->isVisible());
   QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, table->visualItemRect(table->item(0, 1)).center());
   EXPECT_LT(norm(subtract(model->cursor(), strega::testing::kLesionCentreMm)), 0.51);

@@ -136,12 +136,14 @@ inline void writeFakeRunOutput(const fs::path& folder, bool withResidual) {
   }
   nlohmann::json report;
   report["input"] = {{"path", kColin27.string()}};
-  report["findings"] =
-    nlohmann::json::array({{{"id", 1},
-                            {"volume_ml", voxels * grid.voxelVolumeMm3() / 1000.0},
-                            {"region", "Right cerebral white matter"},
-                            {"peak_score", 0.93},
-                            {"centroid_mm", {kLesionCentreMm[0], kLesionCentreMm[1], kLesionCentreMm[2]}}}});
+  report["findings"] = nlohmann::json::array(
+    {{{"id", 1},
+      {"volume_ml", voxels * grid.voxelVolumeMm3() / 1000.0},
+      {"region", "Right cerebral white matter"},
+      {"regions",
+       {{{"name", "Right cerebral white matter"}, {"percent", 71.5}}, {{"name", "Right Putamen"}, {"percent", 0.3}}}},
+      {"peak_score", 0.93},
+      {"centroid_mm", {kLesionCentreMm[0], kLesionCentreMm[1], kLesionCentreMm[2]}}}});
   std::ofstream(folder / "report.json") << report.dump(2);
 }
 

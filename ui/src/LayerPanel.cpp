@@ -337,12 +337,15 @@ FindingsPanel::FindingsPanel(ViewerModel* model, QWidget* parent)
   layout->addWidget(m_table);
   m_table->setObjectName(QStringLiteral("findingsTable"));
   m_table->setColumnCount(4);
-  m_table->setHorizontalHeaderLabels({tr("#"), tr("Volume (mL)"), tr("Region"), tr("Peak score")});
+  m_table->setHorizontalHeaderLabels({tr("#"), tr("Volume (mL)"), tr("Regions"), tr("Peak score")});
   m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
   m_table->setSelectionMode(QAbstractItemView::SingleSelection);
   m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
   m_table->verticalHeader()->setVisible(false);
   m_table->horizontalHeader()->setSectionResizeMode(2, QHeaderView::Stretch);
+  // Region cells hold one region per line; a line too long for the dock loses its middle, not its share.
+  m_table->setWordWrap(false);
+  m_table->setTextElideMode(Qt::ElideMiddle);
   connect(model, &ViewerModel::caseChanged, this, &FindingsPanel::rebuild);
   connect(m_table, &QTableWidget::cellClicked, this, [this](int row, int) {
     if (!m_model->hasImage()) return;
@@ -371,13 +374,18 @@ void FindingsPanel::rebuild() {
     cell(0, QString::number(f.id), Qt::AlignRight);
     cell(1, QString::number(f.volumeMl, 'f', 2), Qt::AlignRight);
     // The shares say when a finding spreads over several regions (deep white matter touching the cortex).
-    const std::string regions = f.regions.empty() ? f.region : postprocess::describeRegions(f.regions);
-    cell(2, regions.empty() ? tr("(unknown)") : QString::fromStdString(regions), Qt::AlignLeft);
-    m_table->item(row, 2)->setToolTip(QString::fromStdString(regions));
+    // One region per line: the dock is narrow, and an elided list would hide the shares.
+    QStringList lines;
+    for (const postprocess::RegionShare& share : f.regions)
+      lines << QString::fromStdString(postprocess::describeRegions({share}));
+    const QString regions = lines.isEmpty() ? QString::fromStdString(f.region) : lines.join(QLatin1Char('\n'));
+    cell(2, regions.isEmpty() ? tr("(unknown)") : regions, Qt::AlignLeft);
+    m_table->item(row, 2)->setToolTip(regions);
     cell(3, QString::number(f.peakScore, 'f', 3), Qt::AlignRight);
   }
   m_table->resizeColumnsToContents();
   m_table->horizontalHeader()->setSectionResizeMode(2, QHeaderView::Stretch);
+  m_table->resizeRowsToContents();
 }
 
 } // namespace strega::ui
