@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 
 namespace strega::pipeline {
@@ -254,6 +255,25 @@ EvalSummary summarize(const std::vector<EvalRow>& rows, bool baseline) {
   s.trueVolumeMl = summary(tv);
   s.falsePositiveMl = summary(fp);
   return s;
+}
+
+std::vector<SizeStratum> diceByLesionSize(const EvalReport& report) {
+  const double limits[] = {0.0, 5.0, 20.0, std::numeric_limits<double>::infinity()};
+  std::vector<SizeStratum> strata;
+  for (std::size_t b = 0; b + 1 < std::size(limits); ++b) {
+    std::vector<double> dice, baselineDice;
+    for (const auto& row : report.rows) {
+      if (!row.scores || row.scores->trueVolumeMl <= 0.0) continue;
+      const double ml = row.scores->trueVolumeMl;
+      if (ml < limits[b] || ml >= limits[b + 1]) continue;
+      dice.push_back(row.scores->dice);
+      if (row.baseline) baselineDice.push_back(row.baseline->dice);
+    }
+    SizeStratum stratum{limits[b], limits[b + 1], summary(dice), std::nullopt};
+    if (report.baseline) stratum.baselineDice = summary(baselineDice);
+    strata.push_back(stratum);
+  }
+  return strata;
 }
 
 EvalReport evaluate(const EvalOptions& options, ProgressScope* progress) {

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <sstream>
 
@@ -369,4 +370,47 @@ TEST(Summarize, HealthyCases_CountedAsFalsePositivesNotInDice) {
   EXPECT_NEAR(s.dice.mean, 0.7, 1e-12) << "healthy cases must not enter the Dice mean";
   EXPECT_EQ(s.dice.count, 2u);
   EXPECT_NEAR(s.falsePositiveMl.mean, 1.5, 1e-12);
+}
+
+TEST_F(EvalFolders, DiceByLesionSize_StrataOfTrueVolume_BaselineOverTheSameCases_InReportFiles) {
+  auto row = [](double dice, double trueMl, std::optional<double> baselineDice) {
+    strega::pipeline::EvalRow r;
+    strega::pipeline::MaskScores s;
+    s.dice = dice;
+    s.trueVolumeMl = trueMl;
+    r.scores = s;
+    if (baselineDice) {
+      s.dice = *baselineDice;
+      r.baseline = s;
+    }
+    return r;
+  };
+  strega::pipeline::EvalReport report;
+  report.baseline = strega::pipeline::BaselineOptions{};
+  // 2 and 4.9 mL: small; 5 mL starts the middle stratum; 20 mL the largest; the healthy case enters none.
+  report.rows = {row(0.0, 2.0, 0.1),           row(0.2, 4.9, 0.3),  row(0.6, 5.0, 0.5),
+                 row(0.8, 20.0, std::nullopt), row(0.9, 60.0, 0.7), row(1.0, 0.0, 1.0)};
+  const auto strata = strega::pipeline::diceByLesionSize(report);
+  ASSERT_EQ(strata.size(), 3u);
+  EXPECT_EQ(strata[0].dice.count, 2u);
+  EXPECT_NEAR(strata[0].dice.mean, 0.1, 1e-12);
+  EXPECT_NEAR(strata[0].baselineDice->mean, 0.2, 1e-12);
+  EXPECT_EQ(strata[1].dice.count, 1u);
+  EXPECT_NEAR(strata[1].dice.mean, 0.6, 1e-12);
+  EXPECT_EQ(strata[2].dice.count, 2u);
+  EXPECT_NEAR(strata[2].dice.mean, 0.85, 1e-12);
+  EXPECT_EQ(strata[2].baselineDice->count, 1u) << "a case without a baseline score leaves only the baseline's mean";
+  EXPECT_TRUE(std::isinf(strata[2].maxMl));
+
+  report.summary = strega::pipeline::summarize(report.rows, false);
+  report.baselineSummary = strega::pipeline::summarize(report.rows, true);
+  strega::pipeline::writeEvalReport(report, dir() / "out");
+  std::ifstream mdFile(dir() / "out/eval.md");
+  const std::string md((std::istreambuf_iterator<char>(mdFile)), {});
+  EXPECT_NE(md.find("| under 5 mL | 2 | 0.100 ± 0.100 | 0.200 ± 0.100 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 20 mL and more | 2 | 0.850 ± 0.050 | 0.700 ± 0.000 |"), std::string::npos) << md;
+  std::ifstream jsonFile(dir() / "out/eval.json");
+  const std::string json((std::istreambuf_iterator<char>(jsonFile)), {});
+  EXPECT_NE(json.find("\"dice_by_lesion_size\""), std::string::npos);
+  EXPECT_NE(json.find("\"max_ml\": null"), std::string::npos) << "the largest stratum is open-ended";
 }
