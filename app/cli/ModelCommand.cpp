@@ -159,16 +159,6 @@ void registerModel(CLI::App& app, Context& context, int& exitCode) {
       const Reconstruction result = reconstructVolume(net, input, options, &progress);
       bar.finish();
       io::writeImage(result.image, r->output);
-      double error = 0.0;
-      std::size_t brain = 0;
-      for (std::size_t i = 0; i < input.voxelCount(); ++i)
-        if (input[i] > 0.0f) {
-          error += std::abs(result.image[i] - input[i]);
-          ++brain;
-        }
-      std::printf("wrote %s: %zu slices on %s in %.2f s (batch %d), mean |x^ - x| inside the brain %.4f\n",
-                  r->output.c_str(), result.slicesRun, result.device.c_str(), result.seconds, result.batchSize,
-                  brain ? error / static_cast<double>(brain) : 0.0);
       // Per tissue class: a model that blurs towards one class shows here long before Dice does, and the share
       // above input + 0.2 is what the anomaly map flags on healthy tissue before any post-processing.
       const postprocess::ResidualOptions residual;
@@ -178,8 +168,10 @@ void registerModel(CLI::App& app, Context& context, int& exitCode) {
         std::size_t voxels = 0, flagged = 0;
       };
       ClassStats classes[] = {{"CSF", 1.0 / 3.0}, {"GM", 2.0 / 3.0}, {"WM", 1.0}};
+      double error = 0.0;
       for (std::size_t i = 0; i < input.voxelCount(); ++i) {
         if (input[i] <= 0.0f) continue;
+        error += std::abs(result.image[i] - input[i]);
         ClassStats& c = *std::min_element(std::begin(classes), std::end(classes), [&](auto& a, auto& b) {
           return std::abs(input[i] - a.value) < std::abs(input[i] - b.value);
         });
@@ -187,6 +179,12 @@ void registerModel(CLI::App& app, Context& context, int& exitCode) {
         c.outputSum += result.image[i];
         if (result.image[i] - input[i] > residual.saturateAbove) ++c.flagged;
       }
+      std::size_t brain = 0;
+      for (const ClassStats& c : classes)
+        brain += c.voxels;
+      std::printf("wrote %s: %zu slices on %s in %.2f s (batch %d), mean |x^ - x| inside the brain %.4f\n",
+                  r->output.c_str(), result.slicesRun, result.device.c_str(), result.seconds, result.batchSize,
+                  brain ? error / static_cast<double>(brain) : 0.0);
       std::printf("by tissue class: mean output, and the share of voxels more than %.1f above the input\n",
                   residual.saturateAbove);
       for (const ClassStats& c : classes)

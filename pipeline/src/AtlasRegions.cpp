@@ -164,15 +164,8 @@ std::string AtlasRegions::dominantRegion(const LabelMap& mask, std::uint8_t labe
         const std::string region = regionAt(mask.geometry().indexToPhysical({double(i), double(j), double(k)}));
         if (!region.empty()) ++votes[region];
       }
-  if (votes.empty()) return "outside atlas labels";
+  if (votes.empty()) return postprocess::kOutsideAtlasLabels;
   return std::max_element(votes.begin(), votes.end(), [](auto& a, auto& b) { return a.second < b.second; })->first;
-}
-
-std::vector<std::string> AtlasRegions::dominantRegions(const LabelMap& labels, int count) const {
-  std::vector<std::string> out;
-  for (const auto& shares : regionShares(labels, count, 1))
-    out.push_back(shares.empty() ? "outside atlas labels" : shares.front().name);
-  return out;
 }
 
 std::vector<std::vector<postprocess::RegionShare>> AtlasRegions::regionShares(const LabelMap& labels, int count,

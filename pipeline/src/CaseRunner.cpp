@@ -471,7 +471,7 @@ CaseResult runCase(const CaseInput& input, model::CceVae& cceVae, const RunOptio
       for (int i = 0; i < named; ++i) {
         auto& finding = r.findings[static_cast<std::size_t>(i)];
         finding.regions = std::move(shares[static_cast<std::size_t>(i)]);
-        finding.region = finding.regions.empty() ? "outside atlas labels" : finding.regions.front().name;
+        finding.region = finding.regions.empty() ? postprocess::kOutsideAtlasLabels : finding.regions.front().name;
       }
       if (!pre.registered)
         r.warnings.push_back("regions named in the input's own space (not registered to MNI): approximate");

@@ -68,8 +68,10 @@ nlohmann::json scoresJson(const std::optional<MaskScores>& s) {
           {"true_volume_ml", s->trueVolumeMl}};
 }
 
+nlohmann::json metricJson(const MetricSummary& x) { return {{"mean", x.mean}, {"sd", x.sd}, {"n", x.count}}; }
+
 nlohmann::json summaryJson(const EvalSummary& s) {
-  auto m = [](const MetricSummary& x) { return nlohmann::json{{"mean", x.mean}, {"sd", x.sd}, {"n", x.count}}; };
+  const auto m = metricJson;
   return {{"scored", s.scored},
           {"missing", s.missing},
           {"failed", s.failed},
@@ -85,13 +87,12 @@ nlohmann::json summaryJson(const EvalSummary& s) {
 }
 
 nlohmann::json strataJson(const EvalReport& r) {
-  auto m = [](const MetricSummary& x) { return nlohmann::json{{"mean", x.mean}, {"sd", x.sd}, {"n", x.count}}; };
   nlohmann::json out = nlohmann::json::array();
   for (const SizeStratum& s : diceByLesionSize(r)) {
     nlohmann::json j = {{"min_ml", s.minMl},
                         {"max_ml", std::isfinite(s.maxMl) ? nlohmann::json(s.maxMl) : nlohmann::json(nullptr)},
-                        {"dice", m(s.dice)}};
-    if (s.baselineDice) j["baseline_dice"] = m(*s.baselineDice);
+                        {"dice", metricJson(s.dice)}};
+    if (s.baselineDice) j["baseline_dice"] = metricJson(*s.baselineDice);
     out.push_back(j);
   }
   return out;

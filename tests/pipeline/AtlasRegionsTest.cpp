@@ -57,7 +57,7 @@ TEST(AtlasRegions, RegionShares_DeepLesionTouchingCortex_SharesOfAllVoxelsLarges
     EXPECT_NE(shares[0][n].name.rfind("Right ", 0), 0u) << shares[0][n].name; // the ball is on the left
   }
   EXPECT_LT(sum, 0.9); // the denominator counts every voxel, also those no atlas labels
-  EXPECT_EQ(shares[0][0].name, atlas.dominantRegions(labels, 1)[0]);
+  EXPECT_EQ(shares[0][0].name, atlas.dominantRegion(labels, 1));
   EXPECT_EQ(atlas.regionShares(labels, 1, 1)[0].size(), 1u);
 
   postprocess::Finding finding;

@@ -377,7 +377,7 @@ void FindingsPanel::rebuild() {
     // One region per line: the dock is narrow, and an elided list would hide the shares.
     QStringList lines;
     for (const postprocess::RegionShare& share : f.regions)
-      lines << QString::fromStdString(postprocess::describeRegions({share}));
+      lines << QString::fromStdString(postprocess::describeShare(share));
     const QString regions = lines.isEmpty() ? QString::fromStdString(f.region) : lines.join(QLatin1Char('\n'));
     cell(2, regions.isEmpty() ? tr("(unknown)") : regions, Qt::AlignLeft);
     m_table->item(row, 2)->setToolTip(regions);

@@ -14,7 +14,6 @@
 #include <tuple>
 
 namespace strega::model {
-namespace {} // namespace
 
 Precision parsePrecision(const std::string& text) {
   if (text == "fp32" || text == "float32") return Precision::Float32;

@@ -83,7 +83,7 @@ void nameRegions(std::vector<Finding>& findings, const LabelMap& componentLabels
   for (auto& f : findings) {
     auto it = overlap.find(std::min(f.id, 255));
     if (it == overlap.end() || it->second.empty()) {
-      f.region = "outside atlas labels";
+      f.region = kOutsideAtlasLabels;
       continue;
     }
     const auto best = std::max_element(it->second.begin(), it->second.end(),
@@ -98,12 +98,14 @@ std::string describeRegions(const Finding& finding) {
 
 std::string describeRegions(const std::vector<RegionShare>& regions) {
   std::string text;
-  for (const RegionShare& share : regions) {
-    if (!text.empty()) text += ", ";
-    const long percent = std::lround(share.fraction * 100.0);
-    text += share.name + (percent < 1 ? " <1 %" : " " + std::to_string(percent) + " %");
-  }
+  for (const RegionShare& share : regions)
+    text += (text.empty() ? "" : ", ") + describeShare(share);
   return text;
+}
+
+std::string describeShare(const RegionShare& share) {
+  const long percent = std::lround(share.fraction * 100.0);
+  return share.name + (percent < 1 ? " <1 %" : " " + std::to_string(percent) + " %");
 }
 
 } // namespace strega::postprocess

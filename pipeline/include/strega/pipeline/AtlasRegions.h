@@ -32,10 +32,8 @@ public:
   std::string regionAt(const Vec3& pointMm) const;
 
   /// Most frequent region over the voxels of `mask` (on any grid in atlas space) labelled `label` (0 = every
-  /// non-zero voxel); "outside atlas labels" when none is labelled.
+  /// non-zero voxel); postprocess::kOutsideAtlasLabels when none is labelled.
   std::string dominantRegion(const LabelMap& mask, std::uint8_t label = 0) const;
-  /// dominantRegion() of labels 1..count in one pass over `labels` (element i is label i + 1).
-  std::vector<std::string> dominantRegions(const LabelMap& labels, int count) const;
   /// For labels 1..count of `labels` (element i is label i + 1): the `maxRegions` regions labelling most of its
   /// voxels, largest first, each with its fraction of all the label's voxels (unlabelled voxels count in the
   /// denominator). The first is dominantRegion()'s; empty when no voxel is labelled.

@@ -12,6 +12,9 @@
 
 namespace strega::postprocess {
 
+/// The region name of a finding that no atlas label overlaps.
+inline constexpr const char* kOutsideAtlasLabels = "outside atlas labels";
+
 /// \brief An anatomical region and the share of a finding's voxels that lie in it.
 struct RegionShare {
   std::string name;
@@ -41,6 +44,8 @@ struct Finding {
 std::string describeRegions(const Finding& finding);
 /// The same text from region shares alone ("" when empty).
 std::string describeRegions(const std::vector<RegionShare>& regions);
+/// One share of that text: "Left Parietal Operculum Cortex 13 %".
+std::string describeShare(const RegionShare& share);
 
 /// Connected components of `mask` (26-connectivity), sorted by decreasing size, with scores from `score`
 /// (same grid). When `componentLabels` is given it receives a map of component ids (ids above 255 share 255).
