@@ -88,6 +88,7 @@ void registerTrain(CLI::App& app, Context& context, int& exitCode) {
     double fovMm = 0;
     long long steps = -1, checkpointEvery = -1;
     double epochs = -1, lr = -1, validation = -1, klWeight = -1, contextWeight = -1;
+    double rotationDeg = -1, scaleRange = -1, translation = -1, elasticMm = -1;
     long long seed = -1;
     bool noResume = false, lastBoxOnly = false, noAugmentation = false;
   };
@@ -121,6 +122,15 @@ void registerTrain(CLI::App& app, Context& context, int& exitCode) {
   cmd->add_option("--max-boxes", a->maxBoxes, "context-encoding boxes per slice, 0..N (default 2)");
   cmd->add_flag("--last-box-only", a->lastBoxOnly, "apply only the last box, as the authors' code does");
   cmd->add_flag("--no-augmentation", a->noAugmentation, "no deformations or intensity changes");
+  cmd->add_option("--augment-rotation-deg", a->rotationDeg, "in-plane rotation uniform in +-this (degrees)")
+    ->check(CLI::Range(0.0, 180.0));
+  cmd
+    ->add_option("--augment-scale", a->scaleRange, "isotropic scale uniform in 1 +- this (plus a third of it per axis)")
+    ->check(CLI::Range(0.0, 0.9));
+  cmd->add_option("--augment-translation", a->translation, "shift uniform in +-this fraction of the field of view")
+    ->check(CLI::Range(0.0, 0.5));
+  cmd->add_option("--augment-elastic-mm", a->elasticMm, "elastic deformation: SD of the control-point shifts (mm)")
+    ->check(CLI::NonNegativeNumber);
   cmd->add_option("--device", a->device, "auto (default), cpu, cuda or cuda:N");
   cmd->add_option("--precision", a->precision, "auto (bf16 autocast on CUDA), fp32, fp16 or bf16");
   cmd->add_option("--threads", a->threads, "CPU threads (default: all cores)");
@@ -157,6 +167,10 @@ void registerTrain(CLI::App& app, Context& context, int& exitCode) {
       if (a->maxBoxes >= 0) o.maxBoxes = a->maxBoxes;
       o.lastBoxOnly = a->lastBoxOnly;
       o.augmentation.enabled = !a->noAugmentation;
+      if (a->rotationDeg >= 0) o.augmentation.rotationDegrees = a->rotationDeg;
+      if (a->scaleRange >= 0) o.augmentation.scaleRange = a->scaleRange;
+      if (a->translation >= 0) o.augmentation.translationFraction = a->translation;
+      if (a->elasticMm >= 0) o.augmentation.elasticPixels = a->elasticMm / o.config.pixelSizeMm();
       o.resume = !a->noResume;
       o.device = a->device;
       o.precision = a->precision;

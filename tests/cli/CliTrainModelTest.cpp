@@ -63,6 +63,14 @@ protected:
                 "0.002",
                 "--context-weight",
                 "0.25",
+                "--augment-rotation-deg",
+                "7.5",
+                "--augment-scale",
+                "0.1",
+                "--augment-translation",
+                "0.02",
+                "--augment-elastic-mm",
+                "3",
                 "--latent",
                 "8",
                 "--feature-maps",
@@ -110,6 +118,10 @@ TEST_F(CliTrainModel, Train_RecordsLossWeights_ResumesWhereItStopped_ModelComman
   const auto& metadata = info.at("metadata");
   EXPECT_DOUBLE_EQ(number(metadata.at("kl_weight")), 0.002);
   EXPECT_DOUBLE_EQ(number(metadata.at("context_weight")), 0.25);
+  EXPECT_DOUBLE_EQ(number(metadata.at("aug_rotation_degrees")), 7.5);
+  EXPECT_DOUBLE_EQ(number(metadata.at("aug_scale_range")), 0.1);
+  EXPECT_DOUBLE_EQ(number(metadata.at("aug_translation_fraction")), 0.02);
+  EXPECT_NEAR(number(metadata.at("aug_elastic_pixels")), 3.0 / 1.875, 1e-9) << "mm on the 1.875 mm model grid";
 
   const fs::path recon = dir() / "recon.nii.gz";
   run = cli({"model", "reconstruct", (model / "model.pt").string(), (dir() / "tissue/subject_tissue.nii.gz").string(),
@@ -162,4 +174,7 @@ TEST_F(CliTrainModel, Train_BadInputs_ClearErrorsAndNoModel) {
             2);
   EXPECT_EQ(
     cli({"train", (dir() / "tissue").string(), "--output", (dir() / "out").string(), "--kl-weight", "-1"}).exitCode, 2);
+  EXPECT_EQ(
+    cli({"train", (dir() / "tissue").string(), "--output", (dir() / "out").string(), "--augment-scale", "2"}).exitCode,
+    2);
 }
