@@ -7,10 +7,9 @@
 
 #include <gtest/gtest.h>
 
-#include <string>
-
 #include <cmath>
 #include <filesystem>
+#include <string>
 
 using namespace strega;
 using namespace strega::model;
