@@ -1,9 +1,11 @@
 #include "RunArgs.h"
 
 #include "strega/core/Error.h"
+#include "strega/postprocess/Postprocess.h"
 
 #include <fstream>
 #include <sstream>
+#include <string>
 
 namespace strega::cli {
 
@@ -15,7 +17,9 @@ void addRunOptions(CLI::App* cmd, RunArgs& a) {
   cmd->add_option("--threads", a.threads, "CPU threads for the model (0 = all cores)");
   cmd->add_option("--config", a.config, "JSON file with pipeline settings (the 'config' object of a report.json)");
   cmd->add_option("--threshold", a.threshold, "fixed threshold on the anomaly score instead of Otsu's");
-  cmd->add_option("--min-area-mm2", a.minAreaMm2, "per-slice area opening: smallest kept component (default 256)");
+  cmd->add_option("--min-area-mm2", a.minAreaMm2,
+                  "per-slice area opening: smallest kept component (default " +
+                    std::to_string(static_cast<int>(postprocess::kDefaultMinAreaMm2)) + "; 256 = the paper's)");
   cmd
     ->add_option("--opening-radius-mm", a.openingRadiusMm,
                  "3D opening of the mask with a ball of this radius (default 2; 0 = none, as the paper)")

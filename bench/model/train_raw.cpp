@@ -1,7 +1,9 @@
 // train_raw: `strega-cli train --preset default-model` for a machine that can build only core + model (a GPU
 // server with Python's torch): the tissue map comes as raw uint8 labels plus a one-line geometry file, because
 // the model-only build has no image reader. make the pair with bench/model/export_raw.sh on a full build.
-//   train_raw TISSUE.u8 TISSUE.geometry OUTDIR [--steps N] [--device cuda] [--precision fp32]
+//   train_raw TISSUE.u8 TISSUE.geometry OUTDIR [--steps N] [--device cuda] [--precision fp32] [recipe options]
+// recipe options (as strega-cli train's): --fov-mm MM --lr LR --seed S --batch-size N --kl-weight B
+//   --augment-rotation-deg D --augment-elastic-px PX --checkpoint-every N --threads N
 // geometry line: nx ny nz  sx sy sz  ox oy oz  d00 d01 d02 d10 d11 d12 d20 d21 d22   (LPS, mm, row-major)
 #include "strega/core/Error.h"
 #include "strega/core/ProgressScope.h"
@@ -41,7 +43,9 @@ private:
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::fprintf(stderr, "usage: train_raw TISSUE.u8 TISSUE.geometry OUTDIR [--steps N] [--device D] [--precision P]\n");
+    std::fprintf(stderr, "usage: train_raw TISSUE.u8 TISSUE.geometry OUTDIR [--steps N] [--device D] [--precision P] "
+                         "[--fov-mm MM] [--lr LR] [--seed S] [--batch-size N] [--kl-weight B] "
+                         "[--augment-rotation-deg D] [--augment-elastic-px PX] [--checkpoint-every N] [--threads N]\n");
     return 2;
   }
   try {
@@ -51,32 +55,57 @@ int main(int argc, char** argv) {
     o.device = "auto";
     for (int i = 4; i + 1 < argc; i += 2) {
       const std::string key = argv[i];
-      if (key == "--steps") o.steps = std::atoll(argv[i + 1]);
-      else if (key == "--device") o.device = argv[i + 1];
-      else if (key == "--precision") o.precision = argv[i + 1];
-      else throw Error(ErrorKind::InvalidArgument, "unknown option " + key);
+      if (key == "--steps")
+        o.steps = std::atoll(argv[i + 1]);
+      else if (key == "--device")
+        o.device = argv[i + 1];
+      else if (key == "--precision")
+        o.precision = argv[i + 1];
+      else if (key == "--fov-mm") {
+        o.config.fieldOfViewMm = std::atof(argv[i + 1]);
+        o.config.name = "custom"; // as strega-cli train --fov-mm names it
+        o.config.validate();
+      } else if (key == "--lr")
+        o.learningRate = std::atof(argv[i + 1]);
+      else if (key == "--seed")
+        o.seed = std::strtoull(argv[i + 1], nullptr, 10);
+      else if (key == "--batch-size")
+        o.batchSize = std::atoi(argv[i + 1]);
+      else if (key == "--kl-weight")
+        o.klWeight = std::atof(argv[i + 1]);
+      else if (key == "--augment-rotation-deg")
+        o.augmentation.rotationDegrees = std::atof(argv[i + 1]);
+      else if (key == "--augment-elastic-px")
+        o.augmentation.elasticPixels = std::atof(argv[i + 1]);
+      else if (key == "--checkpoint-every")
+        o.checkpointEvery = std::atoll(argv[i + 1]);
+      else if (key == "--threads")
+        o.threads = std::atoi(argv[i + 1]);
+      else
+        throw Error(ErrorKind::InvalidArgument, "unknown option " + key);
     }
     ImageGeometry g;
     std::ifstream geometry(argv[2]);
     geometry >> g.size[0] >> g.size[1] >> g.size[2] >> g.spacingMm[0] >> g.spacingMm[1] >> g.spacingMm[2] >>
       g.originMm[0] >> g.originMm[1] >> g.originMm[2];
-    for (double& d : g.direction) geometry >> d;
+    for (double& d : g.direction)
+      geometry >> d;
     if (!geometry) throw Error(ErrorKind::InvalidInput, std::string("cannot read the geometry line of ") + argv[2]);
     ImageF labels(g, 0.0f);
     std::ifstream raw(argv[1], std::ios::binary);
     std::string bytes(labels.voxelCount(), '\0');
     if (!raw.read(bytes.data(), static_cast<std::streamsize>(bytes.size())))
       throw Error(ErrorKind::InvalidInput, std::string("too few voxels in ") + argv[1]);
-    for (std::size_t n = 0; n < bytes.size(); ++n) labels[n] = static_cast<float>(static_cast<unsigned char>(bytes[n]));
+    for (std::size_t n = 0; n < bytes.size(); ++n)
+      labels[n] = static_cast<float>(static_cast<unsigned char>(bytes[n]));
     model::TrainingSet data(o.config);
     const auto added = data.addVolume(model::toModelInput(labels), "colin27_tissue.nii.gz");
     std::printf("%zu slices from %s\n", added, argv[1]);
     LogSink sink;
     ProgressScope progress(sink, "train");
     const model::TrainResult r = model::train(data, o, progress);
-    std::printf("trained steps %lld-%lld on %s: %.1f steps/s, final loss %.5f\n",
-                static_cast<long long>(r.firstStep), static_cast<long long>(r.lastStep), r.device.c_str(),
-                r.stepsPerSecond, r.finalLoss);
+    std::printf("trained steps %lld-%lld on %s: %.1f steps/s, final loss %.5f\n", static_cast<long long>(r.firstStep),
+                static_cast<long long>(r.lastStep), r.device.c_str(), r.stepsPerSecond, r.finalLoss);
   } catch (const Error& e) {
     std::fprintf(stderr, "train_raw: %s (%s)\n", e.userMessage().c_str(), e.detail().c_str());
     return 1;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Reproduces the shipped default model, resources/models/strega-compact-colin27.pt (see MODEL_CARD.md):
-# the compact cceVAE trained on Colin27's tissue map under augmentation sized to registered inputs
-# (strega-cli train --preset default-model; 28 min on 2 cores). Resumable: run it again after an interruption and it continues from the last checkpoint.
+# the compact cceVAE on a 1.5 mm grid trained on Colin27's tissue map under augmentation sized to registered inputs
+# (strega-cli train --preset default-model; about 42 min on 2 cores, minutes with DEVICE=cuda). Resumable: run it
+# again after an interruption and it continues from the last checkpoint.
 #
 #   resources/models/train_default.sh
 #

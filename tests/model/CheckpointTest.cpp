@@ -252,9 +252,11 @@ TEST(ShippedModel, DefaultModel_IsTheTrainedCompactModelWithinTheSizeLimit) {
   CheckpointInfo info;
   CceVae net = loadModel(file, &info);
   EXPECT_EQ(info.format, "strega-checkpoint");
-  EXPECT_EQ(info.config.name, "compact");
+  EXPECT_EQ(info.config.name, "custom"); // the compact network over a 192 mm field of view
+  EXPECT_TRUE(info.config.sameArchitecture(ModelConfig::compact()));
+  EXPECT_DOUBLE_EQ(info.config.fieldOfViewMm, 192.0);
   EXPECT_EQ(net.parameterCount(), 3414936);
-  EXPECT_EQ(info.metadata.at("step"), "8000");
+  EXPECT_EQ(info.metadata.at("step"), "12000");
   EXPECT_EQ(info.metadata.at("volume_names"), "colin27_tissue.nii.gz");
   // `strega-cli train --preset default-model` must reproduce it: every recorded training option but the machine's
   // (device, threads, precision) equals the preset's; validation_slices is rewritten with the count held out.
@@ -266,12 +268,13 @@ TEST(ShippedModel, DefaultModel_IsTheTrainedCompactModelWithinTheSizeLimit) {
     EXPECT_EQ(info.metadata.at(key), value) << key;
   }
   // A trained model reconstructs a healthy-looking slice far better than an untrained one: an ellipse of white
-  // matter (1) with a grey-matter rim (2/3) on background, the size of Colin27's brain on the 1.875 mm grid.
+  // matter (1) with a grey-matter rim (2/3) on background, the size of Colin27's brain (67.5 x 84 mm semi-axes).
   const int S = info.config.inputSize;
+  const double pixel = info.config.pixelSizeMm();
   std::vector<float> slice(static_cast<std::size_t>(S * S), 0.0f);
   for (int y = 0; y < S; ++y)
     for (int x = 0; x < S; ++x) {
-      const double r = std::hypot((x - S / 2.0) / 36.0, (y - S / 2.0) / 45.0);
+      const double r = std::hypot((x - S / 2.0) * pixel / 67.5, (y - S / 2.0) * pixel / 84.4);
       slice[static_cast<std::size_t>(y * S + x)] = r < 0.85 ? 1.0f : r < 1.0 ? 2.0f / 3.0f : 0.0f;
     }
   auto meanError = [&](const CceVae& model) {

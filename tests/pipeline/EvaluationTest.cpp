@@ -136,7 +136,7 @@ TEST(ThresholdBaseline, BrightBlockFound_SmallSpotRemovedByAreaOpening) {
     if (block[n]) image[n] = 200.0f;
   for (std::size_t j = 35; j < 38; ++j)
     for (std::size_t i = 35; i < 38; ++i)
-      image.at(i, j, 8) = 200.0f; // 9 mm²: below the 256 mm² opening
+      image.at(i, j, 8) = 200.0f; // 9 mm²: below the default 128 mm² opening
   const Mask bright = thresholdBaseline(image, brain, false, BaselineOptions{});
   EXPECT_DOUBLE_EQ(scoreMasks(bright, block).dice, 1.0);
 

@@ -181,13 +181,15 @@ TEST(Components, TwoBlobs_SortedBySizeWithMeasurements) {
 TEST(Postprocess, Chain_ThresholdOpeningGate) {
   const ImageGeometry g = grid({40, 40, 3});
   ImageF score(g, 0.0f);
-  fillBox(score, {5, 5, 0}, {25, 25, 3}, 1.0f);   // 400 px per slice: survives 256 mm^2
+  fillBox(score, {5, 5, 0}, {25, 25, 3},
+          1.0f); // 400 px per slice: survives 256 mm^2 (the paper's opening) and the default 128
   fillBox(score, {30, 30, 0}, {35, 35, 3}, 1.0f); // 25 px per slice: removed by the opening
   Mask brain(g, 1);
   for (int j = 0; j < 40; ++j)
     for (int i = 0; i < 40; ++i)
       brain.at(i, j, 2) = 0;                     // top slice outside the brain
-  strega::postprocess::PostprocessOptions paper; // the paper's chain: no hole filling, no 3D opening
+  strega::postprocess::PostprocessOptions paper; // the paper's chain: 256 mm², no hole filling, no 3D opening
+  paper.minAreaMm2 = 256.0;
   paper.fillHoles = false;
   paper.openingRadiusMm = 0.0;
   const auto result = strega::postprocess::postprocess(score, brain, paper);
@@ -337,6 +339,7 @@ TEST(Postprocess, DefaultChain_FillsTheRingOfAPartlyReproducedFindingAndDropsATh
       }
   Mask brain(g, 1);
   PostprocessOptions paper;
+  paper.minAreaMm2 = 256.0;
   paper.fillHoles = false;
   paper.openingRadiusMm = 0.0;
   const auto plain = strega::postprocess::postprocess(score, brain, paper);
@@ -348,7 +351,7 @@ TEST(Postprocess, DefaultChain_FillsTheRingOfAPartlyReproducedFindingAndDropsATh
   EXPECT_EQ(chain.mask.at(30, 30, 30), 1) << "the ring's inside is part of the finding";
   EXPECT_EQ(chain.mask.at(30, 30, 5), 0) << "the one-voxel sheet is gone";
   ASSERT_EQ(chain.findings.size(), 1u);
-  // The 24 mm ball is 7.2 mL; the area opening (256 mm^2) takes its smallest slices, as in the paper.
+  // The 24 mm ball is 7.2 mL; the area opening (128 mm^2) takes its smallest slices.
   EXPECT_GT(chain.findings[0].volumeMl, 4.5);
   EXPECT_LT(chain.findings[0].volumeMl, 7.3);
 }

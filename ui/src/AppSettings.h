@@ -2,6 +2,7 @@
 // AppSettings: what the viewer keeps between runs (QSettings, organisation "StRegA", application "strega").
 
 #include "ViewerModel.h"
+#include "strega/postprocess/Postprocess.h"
 
 #include <QByteArray>
 #include <QList>
@@ -20,15 +21,15 @@ struct WindowLevelPreset {
 
 /// \brief The screening settings of the side panel (what `strega-cli run` takes as options).
 struct ScreeningSettings {
-  QString device = QStringLiteral("auto"); ///< auto | cpu | cuda
-  QString modelPath;                       ///< empty: the shipped default model
-  bool fixedThreshold = false;             ///< false: Otsu's threshold
-  double threshold = 0.2;                  ///< the fixed threshold (anomaly score units)
-  double minAreaMm2 = 256.0;               ///< per-slice area opening (mm²)
-  double openingRadiusMm = 2.0;            ///< 3D opening of the mask (mm; 0 = none)
-  bool fillHoles = true;                   ///< fill the holes of the thresholded mask slice by slice
-  bool skipRegistration = false;           ///< false: automatic registration to Colin27
-  QString outputRoot;                      ///< empty: next to the input
+  QString device = QStringLiteral("auto");             ///< auto | cpu | cuda
+  QString modelPath;                                   ///< empty: the shipped default model
+  bool fixedThreshold = false;                         ///< false: Otsu's threshold
+  double threshold = 0.2;                              ///< the fixed threshold (anomaly score units)
+  double minAreaMm2 = postprocess::kDefaultMinAreaMm2; ///< per-slice area opening (mm²)
+  double openingRadiusMm = 2.0;                        ///< 3D opening of the mask (mm; 0 = none)
+  bool fillHoles = true;                               ///< fill the holes of the thresholded mask slice by slice
+  bool skipRegistration = false;                       ///< false: automatic registration to Colin27
+  QString outputRoot;                                  ///< empty: next to the input
 };
 
 /// \brief The batch panel's last folders and settings.

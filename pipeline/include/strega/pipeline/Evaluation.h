@@ -5,6 +5,7 @@
 #include "strega/core/Png.h"
 #include "strega/core/ProgressScope.h"
 #include "strega/core/Volume.h"
+#include "strega/postprocess/Postprocess.h"
 
 #include <cstddef>
 #include <filesystem>
@@ -67,9 +68,9 @@ std::optional<ModalityImage> findModalityImage(const TruthCase& truthCase, const
 
 /// \brief Options of the intensity-threshold baseline.
 struct BaselineOptions {
-  std::string modality = "t2"; ///< preferred modality (t2, flair or t1)
-  double k = 2.0;              ///< threshold at mean + k SD of the brain (mean - k SD for T1)
-  double minAreaMm2 = 256.0;   ///< per-slice area opening, as the StRegA post-processing
+  std::string modality = "t2";                         ///< preferred modality (t2, flair or t1)
+  double k = 2.0;                                      ///< threshold at mean + k SD of the brain (mean - k SD for T1)
+  double minAreaMm2 = postprocess::kDefaultMinAreaMm2; ///< per-slice area opening, as the default chain
 };
 
 /// The baseline mask on `image`'s grid: inside `brain`, voxels above mean + k SD of the brain's intensities
@@ -144,7 +145,7 @@ struct SizeStratum {
 };
 
 /// Dice by true lesion volume: under 5 mL, 5 to 20 mL, 20 mL and more (scored cases with a lesion). Why: the
-/// per-slice area opening (256 mm², a disc of 18 mm) removes lesions smaller than about 3 mL by design, so one
+/// per-slice area opening (128 mm² by default, a disc of 13 mm) removes the smallest lesions by design, so one
 /// mean over all sizes mixes what the method can see with what it cannot.
 std::vector<SizeStratum> diceByLesionSize(const EvalReport& report);
 

@@ -77,8 +77,9 @@ struct TrainResult {
   TrainingLog log;
 };
 
-/// The recipe of the shipped default model (resources/models/MODEL_CARD.md): the compact model, one subject's
-/// anatomy under augmentation sized to atlas-registered inputs, batch 16, learning rate 5e-4, 8,000 steps, seed 1.
+/// The recipe of the shipped default model (resources/models/MODEL_CARD.md): the compact network over a 192 mm
+/// field of view (1.5 mm pixels), one subject's anatomy under augmentation sized to atlas-registered inputs,
+/// batch 16, learning rate 5e-4, 12,000 steps, seed 1.
 /// Leaves outputDir, device, threads and precision alone.
 void applyDefaultModelPreset(TrainOptions& options);
 
