@@ -213,9 +213,9 @@ TEST_F(CliTest, Run_DicomSeries_WritesSegReferencingTheSeries) {
 
 TEST_F(CliTest, RunEval_LargePhantomLesion_DiceAboveRegressionFloor) {
   // A fixed BraTS-layout phantom (seed 11, one 35-45 mm T2 lesion, 40 mL) screened with the shipped model. Measured
-  // Dice 0.744 with the default chain (0.704 with the 8,000-step model, 0.387 with the first); the floor is the issue's
-  // 0.6: it catches
-  // a broken chain (a wrong map back, a flipped axis, a model that stopped loading) and a model that falls back.
+  // Dice 0.744 with the default chain (0.704 with the 8,000-step model, 0.387 with the first); the floor is the
+  // issue's 0.6: it catches a broken chain (a wrong map back, a flipped axis, a model that stopped loading) and a
+  // model that falls back.
   if (!fs::exists(kColin27)) GTEST_SKIP() << "mricron-data not installed";
   const fs::path phantom = dir() / "phantom", results = dir() / "results", eval = dir() / "eval";
   const CliRun made = cli({"-q", "phantom", "-o", phantom.string(), "--cases", "1", "--seed", "11", "--contrast", "t2",

@@ -21,15 +21,16 @@ struct WindowLevelPreset {
 
 /// \brief The screening settings of the side panel (what `strega-cli run` takes as options).
 struct ScreeningSettings {
-  QString device = QStringLiteral("auto");             ///< auto | cpu | cuda
-  QString modelPath;                                   ///< empty: the shipped default model
-  bool fixedThreshold = false;                         ///< false: Otsu's threshold
-  double threshold = 0.2;                              ///< the fixed threshold (anomaly score units)
-  double minAreaMm2 = postprocess::kDefaultMinAreaMm2; ///< per-slice area opening (mm²)
-  double openingRadiusMm = 2.0;                        ///< 3D opening of the mask (mm; 0 = none)
-  bool fillHoles = true;                               ///< fill the holes of the thresholded mask slice by slice
-  bool skipRegistration = false;                       ///< false: automatic registration to Colin27
-  QString outputRoot;                                  ///< empty: next to the input
+  QString device = QStringLiteral("auto"); ///< auto | cpu | cuda
+  QString modelPath;                       ///< empty: the shipped default model
+  bool fixedThreshold = false;             ///< false: Otsu's threshold
+  double threshold = 0.2;                  ///< the fixed threshold (anomaly score units)
+  // The post-processing defaults are the pipeline's, so that the panel and strega-cli run start alike.
+  double minAreaMm2 = postprocess::PostprocessOptions{}.minAreaMm2;           ///< per-slice area opening (mm²)
+  double openingRadiusMm = postprocess::PostprocessOptions{}.openingRadiusMm; ///< 3D opening (mm; 0 = none)
+  bool fillHoles = postprocess::PostprocessOptions{}.fillHoles;               ///< fill the mask's holes slice by slice
+  bool skipRegistration = false; ///< false: automatic registration to Colin27
+  QString outputRoot;            ///< empty: next to the input
 };
 
 /// \brief The batch panel's last folders and settings.
