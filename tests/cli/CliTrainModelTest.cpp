@@ -117,6 +117,9 @@ TEST_F(CliTrainModel, Train_RecordsLossWeights_ResumesWhereItStopped_ModelComman
   EXPECT_EQ(info.at("parameters").get<long long>(), 7452);
   const auto& metadata = info.at("metadata");
   EXPECT_DOUBLE_EQ(number(metadata.at("kl_weight")), 0.002);
+  // The cap per validation pass and the number of slices held out are two keys (one overwrote the other once).
+  EXPECT_DOUBLE_EQ(number(metadata.at("validation_slices")), 256);
+  EXPECT_DOUBLE_EQ(number(metadata.at("validation_slices_held_out")), 0);
   EXPECT_DOUBLE_EQ(number(metadata.at("context_weight")), 0.25);
   EXPECT_DOUBLE_EQ(number(metadata.at("aug_rotation_degrees")), 7.5);
   EXPECT_DOUBLE_EQ(number(metadata.at("aug_scale_range")), 0.1);

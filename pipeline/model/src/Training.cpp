@@ -396,7 +396,7 @@ TrainResult train(const TrainingSet& data, const TrainOptions& o, ProgressScope&
     m["epoch"] = std::to_string(step * B / nTrain);
     m["total_steps"] = std::to_string(totalSteps);
     m["training_slices"] = std::to_string(split.training.size());
-    m["validation_slices"] = std::to_string(split.validation.size());
+    m["validation_slices_held_out"] = std::to_string(split.validation.size()); // validation_slices: the cap per pass
     m["validation_by_volume"] = split.byVolume ? "1" : "0";
     m["volumes"] = std::to_string(data.volumeCount());
     std::string names;
