@@ -45,7 +45,7 @@ run() {
 PIDS=()
 run A --fov-mm 240 --augment-elastic-px 2 --augment-rotation-deg 5 & PIDS+=($!) # the 2026-11-26 CPU recipe, more steps
 run B --fov-mm 192 --augment-elastic-px 2 --augment-rotation-deg 5 & PIDS+=($!) # 1.5 mm pixels
-run D --fov-mm 192 & PIDS+=($!)                                                 # the preset: 1.5 mm, elastic 1 px, 3°
+run D & PIDS+=($!)                                                              # the preset: 1.5 mm, elastic 1 px, 3°
 (while [ "$(date +%s)" -lt "$HARD" ]; do sleep 2; done; pkill -f bench/model/train_raw && echo "hard stop") &
 WATCH=$!
 wait "${PIDS[@]}"

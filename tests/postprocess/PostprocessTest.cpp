@@ -181,18 +181,14 @@ TEST(Components, TwoBlobs_SortedBySizeWithMeasurements) {
 TEST(Postprocess, Chain_ThresholdOpeningGate) {
   const ImageGeometry g = grid({40, 40, 3});
   ImageF score(g, 0.0f);
-  fillBox(score, {5, 5, 0}, {25, 25, 3},
-          1.0f); // 400 px per slice: survives 256 mm^2 (the paper's opening) and the default 128
+  // 400 px per slice: survives 256 mm^2 (the paper's opening) and the default 128
+  fillBox(score, {5, 5, 0}, {25, 25, 3}, 1.0f);
   fillBox(score, {30, 30, 0}, {35, 35, 3}, 1.0f); // 25 px per slice: removed by the opening
   Mask brain(g, 1);
   for (int j = 0; j < 40; ++j)
     for (int i = 0; i < 40; ++i)
-      brain.at(i, j, 2) = 0;                     // top slice outside the brain
-  strega::postprocess::PostprocessOptions paper; // the paper's chain: 256 mm², no hole filling, no 3D opening
-  paper.minAreaMm2 = 256.0;
-  paper.fillHoles = false;
-  paper.openingRadiusMm = 0.0;
-  const auto result = strega::postprocess::postprocess(score, brain, paper);
+      brain.at(i, j, 2) = 0; // top slice outside the brain
+  const auto result = strega::postprocess::postprocess(score, brain, strega::postprocess::PostprocessOptions::paper());
   EXPECT_GT(result.threshold, 0.0);
   EXPECT_LT(result.threshold, 1.0);
   EXPECT_EQ(result.removedByOpening, 3u);
@@ -338,11 +334,7 @@ TEST(Postprocess, DefaultChain_FillsTheRingOfAPartlyReproducedFindingAndDropsATh
         if (k == 5) score.at(i, j, k) = 1.0f;
       }
   Mask brain(g, 1);
-  PostprocessOptions paper;
-  paper.minAreaMm2 = 256.0;
-  paper.fillHoles = false;
-  paper.openingRadiusMm = 0.0;
-  const auto plain = strega::postprocess::postprocess(score, brain, paper);
+  const auto plain = strega::postprocess::postprocess(score, brain, PostprocessOptions::paper());
   EXPECT_EQ(plain.mask.at(30, 30, 30), 0) << "the paper's chain keeps the ring only";
   EXPECT_EQ(plain.mask.at(30, 30, 5), 1);
   const auto chain = strega::postprocess::postprocess(score, brain);

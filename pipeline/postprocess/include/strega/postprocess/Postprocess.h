@@ -35,6 +35,15 @@ struct PostprocessOptions {
   /// 3D opening with a ball of this radius (mm) after gating (openWithBall); 0 = none, as the paper. 2 mm removes
   /// the reconstruction error along sulci and ventricle borders that the area opening keeps (README, Accuracy).
   double openingRadiusMm = 2.0;
+
+  /// The paper's chain (METHOD.md §5): 256 mm² area opening, no hole filling, no 3D opening.
+  static PostprocessOptions paper() {
+    PostprocessOptions o;
+    o.minAreaMm2 = 256.0;
+    o.fillHoles = false;
+    o.openingRadiusMm = 0.0;
+    return o;
+  }
 };
 
 /// \brief Result of postprocess(): the final mask on the score map's grid and its findings.
