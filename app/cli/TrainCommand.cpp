@@ -150,7 +150,7 @@ void registerTrain(CLI::App& app, Context& context, int& exitCode) {
         if (!a->featureMaps.empty())
           std::copy(a->featureMaps.begin(), a->featureMaps.end(), o.config.featureMaps.begin());
         if (a->fovMm > 0) o.config.fieldOfViewMm = a->fovMm;
-        o.config.name = "custom";
+        o.config.name = o.config.nameFromShape();
         o.config.validate();
       }
       o.outputDir = a->output;

@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
         o.precision = argv[i + 1];
       else if (key == "--fov-mm") {
         o.config.fieldOfViewMm = std::atof(argv[i + 1]);
-        o.config.name = "custom"; // as strega-cli train --fov-mm names it
+        o.config.name = o.config.nameFromShape();
         o.config.validate();
       } else if (key == "--lr")
         o.learningRate = std::atof(argv[i + 1]);

@@ -53,6 +53,20 @@ TEST(ModelConfig, KeyValueText_RoundTrips) {
   EXPECT_EQ(back, c);
 }
 
+TEST(ModelConfig, NameFromShape_NamedOnlyWhileArchitectureAndFieldOfViewMatch) {
+  EXPECT_EQ(ModelConfig::reference().nameFromShape(), "reference");
+  EXPECT_EQ(ModelConfig::compact().nameFromShape(), "compact");
+  auto c = ModelConfig::compact();
+  c.fieldOfViewMm = 192.0; // the shipped model: the compact network on 1.5 mm pixels
+  EXPECT_EQ(c.nameFromShape(), "custom");
+  c = ModelConfig::compact();
+  c.latentDim = 256;
+  EXPECT_EQ(c.nameFromShape(), "custom");
+  c = ModelConfig::reference();
+  c.featureMaps[0] = 8;
+  EXPECT_EQ(c.nameFromShape(), "custom");
+}
+
 TEST(ModelConfig, MalformedText_Throws) {
   EXPECT_THROW(ModelConfig::fromKeyValueText("name=x\ninput_size=abc\n"), Error);
   EXPECT_THROW(ModelConfig::fromKeyValueText("name=x\n"), Error);

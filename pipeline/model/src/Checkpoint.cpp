@@ -263,9 +263,7 @@ ModelConfig inferConfig(const std::vector<NamedTensor>& weights, const ImportOpt
     c.fieldOfViewMm = options.fieldOfViewMm;
   else
     c.fieldOfViewMm = c.inputSize == 256 ? 256.0 : ModelConfig::compact().fieldOfViewMm;
-  c.name = c.sameArchitecture(ModelConfig::reference()) ? "reference"
-           : c.sameArchitecture(ModelConfig::compact()) ? "compact"
-                                                        : "custom";
+  c.name = c.nameFromShape();
   try {
     c.validate();
   } catch (const Error& e) {

@@ -160,6 +160,12 @@ bool ModelConfig::sameArchitecture(const ModelConfig& other) const {
   return inputSize == other.inputSize && featureMaps == other.featureMaps && latentDim == other.latentDim;
 }
 
+std::string ModelConfig::nameFromShape() const {
+  for (const auto& named : {reference(), compact()})
+    if (sameArchitecture(named) && fieldOfViewMm == named.fieldOfViewMm) return named.name;
+  return "custom";
+}
+
 std::vector<ParameterSpec> parameterSpecs(const ModelConfig& config) {
   config.validate();
   std::vector<ParameterSpec> specs;

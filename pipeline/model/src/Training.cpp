@@ -552,8 +552,8 @@ void applyDefaultModelPreset(TrainOptions& o) {
   // ventricle borders the model has to reproduce, and 192 mm still holds every axial section of a brain
   // registered to Colin27 (at most 176 mm front to back).
   o.config = ModelConfig::compact();
-  o.config.name = "custom";
   o.config.fieldOfViewMm = 192.0;
+  o.config.name = o.config.nameFromShape();
   o.batchSize = 16;
   o.steps = 12000;
   o.seed = 1;

@@ -57,6 +57,9 @@ struct ModelConfig {
   static ModelConfig fromKeyValueText(const std::string& text);
 
   bool sameArchitecture(const ModelConfig& other) const;
+  /// "reference" or "compact" when architecture and field of view are those of the named configuration,
+  /// otherwise "custom": the name a configuration gets after any of its sizes was changed.
+  std::string nameFromShape() const;
   bool operator==(const ModelConfig& other) const = default;
 };
 
