@@ -88,7 +88,7 @@ void registerTrain(CLI::App& app, Context& context, int& exitCode) {
     double fovMm = 0;
     long long steps = -1, checkpointEvery = -1;
     double epochs = -1, lr = -1, validation = -1, klWeight = -1, contextWeight = -1;
-    double rotationDeg = -1, scaleRange = -1, translation = -1, elasticMm = -1;
+    double rotationDeg = -1, scaleRange = -1, translation = -1, elasticMm = -1, intensityProbability = -1;
     long long seed = -1;
     bool noResume = false, lastBoxOnly = false, noAugmentation = false;
   };
@@ -131,6 +131,10 @@ void registerTrain(CLI::App& app, Context& context, int& exitCode) {
     ->check(CLI::Range(0.0, 0.5));
   cmd->add_option("--augment-elastic-mm", a->elasticMm, "elastic deformation: SD of the control-point shifts (mm)")
     ->check(CLI::NonNegativeNumber);
+  cmd
+    ->add_option("--augment-intensity-probability", a->intensityProbability,
+                 "share of slices whose class values, contrast (gamma), bias and noise are perturbed, 0..1")
+    ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--device", a->device, "auto (default), cpu, cuda or cuda:N");
   cmd->add_option("--precision", a->precision, "auto (bf16 autocast on CUDA), fp32, fp16 or bf16");
   cmd->add_option("--threads", a->threads, "CPU threads (default: all cores)");
@@ -171,6 +175,7 @@ void registerTrain(CLI::App& app, Context& context, int& exitCode) {
       if (a->scaleRange >= 0) o.augmentation.scaleRange = a->scaleRange;
       if (a->translation >= 0) o.augmentation.translationFraction = a->translation;
       if (a->elasticMm >= 0) o.augmentation.elasticPixels = a->elasticMm / o.config.pixelSizeMm();
+      if (a->intensityProbability >= 0) o.augmentation.intensityProbability = a->intensityProbability;
       o.resume = !a->noResume;
       o.device = a->device;
       o.precision = a->precision;

@@ -2,9 +2,12 @@
 # Trains variants of the default model's recipe side by side on one GPU until a deadline, in chunks (each chunk
 # resumes the run's checkpoint), so that a run cut short still leaves its last finished model. The models come
 # back as $OUT/<run>.pt; judge them with `strega-cli batch` + `eval` on a tuning phantom set (MODEL_CARD.md).
-# Usage: OUT=dir bench/model/gpu_sweep.sh TISSUE.u8 TISSUE.geometry
+# Usage: OUT=dir bench/model/gpu_sweep.sh TISSUE.u8 TISSUE.geometry [VARIANTS]
+#   VARIANTS: a file with one run per line, "NAME train_raw-options..." ('#' starts a comment); without it, the
+#   three runs of the 2026-11-26 sweep (A, B, D).
 #   env: TRAIN_SECONDS (deadline for starting a chunk, from the start; default 400), GRACE (then a hard stop,
-#   default 60), CHUNK (steps, default 1500), THREADS (CPU threads per run, default 5), DEVICE (default cuda)
+#   default 60), CHUNK (steps, default 1500), MAX_STEPS (a run stops there; default: at the deadline),
+#   THREADS (CPU threads per run, default 5), DEVICE (default cuda)
 set -u
 # Several processes that each spin OpenMP threads on every core starve one another (3.6 steps/s per run on the
 # H200 machine, against 55 with passive waiting and 5 threads each).
@@ -34,6 +37,7 @@ run() {
   shift
   for ((s = CHUNK; ; s += CHUNK)); do
     [ "$(date +%s)" -lt "$DEADLINE" ] || break
+    [ -z "${MAX_STEPS:-}" ] || [ "$s" -le "$MAX_STEPS" ] || break
     "$TRAIN_RAW" "$U8" "$GEO" "$LOGS/$name" --steps "$s" --device "$DEVICE" --precision fp32 --checkpoint-every 500 \
       --threads "${THREADS:-5}" "$@" >> "$LOGS/$name.log" 2>&1 || { echo "$name failed at step $s"; break; }
     cp "$LOGS/$name/model.pt" "$OUT/.$name.tmp" && mv "$OUT/.$name.tmp" "$OUT/$name.pt"
@@ -42,13 +46,27 @@ run() {
   done
 }
 
+VARIANTS=${3:-}
+if [ -z "$VARIANTS" ]; then
+  VARIANTS=$LOGS/variants
+  cat > "$VARIANTS" <<'EOF2'
+A --fov-mm 240 --augment-elastic-px 2 --augment-rotation-deg 5   # the 2026-11-26 CPU recipe, more steps
+B --fov-mm 192 --augment-elastic-px 2 --augment-rotation-deg 5   # 1.5 mm pixels
+D                                                                # the preset: 1.5 mm, elastic 1 px, 3 deg
+EOF2
+fi
 PIDS=()
-run A --fov-mm 240 --augment-elastic-px 2 --augment-rotation-deg 5 & PIDS+=($!) # the 2026-11-26 CPU recipe, more steps
-run B --fov-mm 192 --augment-elastic-px 2 --augment-rotation-deg 5 & PIDS+=($!) # 1.5 mm pixels
-run D & PIDS+=($!)                                                              # the preset: 1.5 mm, elastic 1 px, 3°
+NAMES=()
+while read -r line; do
+  line=${line%%#*}
+  read -r -a words <<< "$line"
+  [ ${#words[@]} -gt 0 ] || continue
+  run "${words[@]}" < /dev/null & PIDS+=($!)
+  NAMES+=("${words[0]}")
+done < "$VARIANTS"
 (while [ "$(date +%s)" -lt "$HARD" ]; do sleep 2; done; pkill -f bench/model/train_raw && echo "hard stop") &
 WATCH=$!
 wait "${PIDS[@]}"
 kill "$WATCH" 2>/dev/null
-for n in A B D; do grep -h "trained steps" "$LOGS/$n.log" | tail -1 | sed "s/^/$n: /"; done
+for n in "${NAMES[@]}"; do grep -h "trained steps" "$LOGS/$n.log" | tail -1 | sed "s/^/$n: /"; done
 echo "done at +$(($(date +%s) - START)) s"

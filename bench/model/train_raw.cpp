@@ -2,8 +2,9 @@
 // server with Python's torch): the tissue map comes as raw uint8 labels plus a one-line geometry file, because
 // the model-only build has no image reader. make the pair with bench/model/export_raw.sh on a full build.
 //   train_raw TISSUE.u8 TISSUE.geometry OUTDIR [--steps N] [--device cuda] [--precision fp32] [recipe options]
-// recipe options (as strega-cli train's): --fov-mm MM --lr LR --seed S --batch-size N --kl-weight B
-//   --augment-rotation-deg D --augment-elastic-px PX --checkpoint-every N --threads N
+// recipe options (as strega-cli train's): --fov-mm MM --latent Z --lr LR --seed S --batch-size N --kl-weight B
+//   --context-weight CE --augment-rotation-deg D --augment-scale R --augment-translation F --augment-elastic-px PX
+//   --augment-intensity-probability P --checkpoint-every N --threads N
 // geometry line: nx ny nz  sx sy sz  ox oy oz  d00 d01 d02 d10 d11 d12 d20 d21 d22   (LPS, mm, row-major)
 #include "strega/core/Error.h"
 #include "strega/core/ProgressScope.h"
@@ -44,8 +45,10 @@ private:
 int main(int argc, char** argv) {
   if (argc < 4) {
     std::fprintf(stderr, "usage: train_raw TISSUE.u8 TISSUE.geometry OUTDIR [--steps N] [--device D] [--precision P] "
-                         "[--fov-mm MM] [--lr LR] [--seed S] [--batch-size N] [--kl-weight B] "
-                         "[--augment-rotation-deg D] [--augment-elastic-px PX] [--checkpoint-every N] [--threads N]\n");
+                         "[--fov-mm MM] [--latent Z] [--lr LR] [--seed S] [--batch-size N] [--kl-weight B] "
+                         "[--context-weight CE] [--augment-rotation-deg D] [--augment-scale R] "
+                         "[--augment-translation F] [--augment-elastic-px PX] [--augment-intensity-probability P] "
+                         "[--checkpoint-every N] [--threads N]\n");
     return 2;
   }
   try {
@@ -65,6 +68,10 @@ int main(int argc, char** argv) {
         o.config.fieldOfViewMm = std::atof(argv[i + 1]);
         o.config.name = o.config.nameFromShape();
         o.config.validate();
+      } else if (key == "--latent") {
+        o.config.latentDim = std::atoi(argv[i + 1]);
+        o.config.name = o.config.nameFromShape();
+        o.config.validate();
       } else if (key == "--lr")
         o.learningRate = std::atof(argv[i + 1]);
       else if (key == "--seed")
@@ -73,6 +80,14 @@ int main(int argc, char** argv) {
         o.batchSize = std::atoi(argv[i + 1]);
       else if (key == "--kl-weight")
         o.klWeight = std::atof(argv[i + 1]);
+      else if (key == "--context-weight")
+        o.contextWeight = std::atof(argv[i + 1]);
+      else if (key == "--augment-scale")
+        o.augmentation.scaleRange = std::atof(argv[i + 1]);
+      else if (key == "--augment-translation")
+        o.augmentation.translationFraction = std::atof(argv[i + 1]);
+      else if (key == "--augment-intensity-probability")
+        o.augmentation.intensityProbability = std::atof(argv[i + 1]);
       else if (key == "--augment-rotation-deg")
         o.augmentation.rotationDegrees = std::atof(argv[i + 1]);
       else if (key == "--augment-elastic-px")

@@ -71,6 +71,8 @@ protected:
                 "0.02",
                 "--augment-elastic-mm",
                 "3",
+                "--augment-intensity-probability",
+                "0.25",
                 "--latent",
                 "8",
                 "--feature-maps",
@@ -125,6 +127,7 @@ TEST_F(CliTrainModel, Train_RecordsLossWeights_ResumesWhereItStopped_ModelComman
   EXPECT_DOUBLE_EQ(number(metadata.at("aug_scale_range")), 0.1);
   EXPECT_DOUBLE_EQ(number(metadata.at("aug_translation_fraction")), 0.02);
   EXPECT_NEAR(number(metadata.at("aug_elastic_pixels")), 3.0 / 1.875, 1e-9) << "mm on the 1.875 mm model grid";
+  EXPECT_DOUBLE_EQ(number(metadata.at("aug_intensity_probability")), 0.25);
 
   const fs::path recon = dir() / "recon.nii.gz";
   run = cli({"model", "reconstruct", (model / "model.pt").string(), (dir() / "tissue/subject_tissue.nii.gz").string(),
