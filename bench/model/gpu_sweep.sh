@@ -12,7 +12,7 @@ set -u
 # Several processes that each spin OpenMP threads on every core starve one another (3.6 steps/s per run on the
 # H200 machine, against 55 with passive waiting and 5 threads each).
 export OMP_WAIT_POLICY=PASSIVE
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 START=$(date +%s)
 U8=$(realpath "$1")
 GEO=$(realpath "$2")
@@ -33,11 +33,15 @@ fi
 echo "built at +$(($(date +%s) - START)) s"
 
 run() {
-  local name=$1 s
+  local name=$1 s done=0
   shift
   for ((s = CHUNK; ; s += CHUNK)); do
     [ "$(date +%s)" -lt "$DEADLINE" ] || break
-    [ -z "${MAX_STEPS:-}" ] || [ "$s" -le "$MAX_STEPS" ] || break
+    if [ -n "${MAX_STEPS:-}" ] && [ "$s" -gt "$MAX_STEPS" ]; then
+      [ "$done" -lt "$MAX_STEPS" ] || break
+      s=$MAX_STEPS # the last chunk is shorter when MAX_STEPS is not a multiple of CHUNK
+    fi
+    done=$s
     "$TRAIN_RAW" "$U8" "$GEO" "$LOGS/$name" --steps "$s" --device "$DEVICE" --precision fp32 --checkpoint-every 500 \
       --threads "${THREADS:-5}" "$@" >> "$LOGS/$name.log" 2>&1 || { echo "$name failed at step $s"; break; }
     cp "$LOGS/$name/model.pt" "$OUT/.$name.tmp" && mv "$OUT/.$name.tmp" "$OUT/$name.pt"
