@@ -64,15 +64,11 @@ int main(int argc, char** argv) {
         o.device = argv[i + 1];
       else if (key == "--precision")
         o.precision = argv[i + 1];
-      else if (key == "--fov-mm") {
+      else if (key == "--fov-mm")
         o.config.fieldOfViewMm = std::atof(argv[i + 1]);
-        o.config.name = o.config.nameFromShape();
-        o.config.validate();
-      } else if (key == "--latent") {
+      else if (key == "--latent")
         o.config.latentDim = std::atoi(argv[i + 1]);
-        o.config.name = o.config.nameFromShape();
-        o.config.validate();
-      } else if (key == "--lr")
+      else if (key == "--lr")
         o.learningRate = std::atof(argv[i + 1]);
       else if (key == "--seed")
         o.seed = std::strtoull(argv[i + 1], nullptr, 10);
@@ -99,6 +95,9 @@ int main(int argc, char** argv) {
       else
         throw Error(ErrorKind::InvalidArgument, "unknown option " + key);
     }
+    // After every option, so that a size given on the command line renames the preset's configuration once.
+    o.config.name = o.config.nameFromShape();
+    o.config.validate();
     ImageGeometry g;
     std::ifstream geometry(argv[2]);
     geometry >> g.size[0] >> g.size[1] >> g.size[2] >> g.spacingMm[0] >> g.spacingMm[1] >> g.spacingMm[2] >>
