@@ -16,6 +16,13 @@ cd "$(dirname "$0")/../.." || exit 1
 START=$(date +%s)
 U8=$(realpath "$1")
 GEO=$(realpath "$2")
+VARIANTS=${3:-}
+# Checked before the build: a missing file would otherwise leave nothing to run, and the watcher below would hold
+# the device until the deadline.
+if [ -n "$VARIANTS" ] && [ ! -r "$VARIANTS" ]; then
+  echo "cannot read the variants file $VARIANTS" >&2
+  exit 1
+fi
 OUT=${OUT:-/tmp/sweep-out}
 LOGS=$(mktemp -d)
 mkdir -p "$OUT"
@@ -50,7 +57,6 @@ run() {
   done
 }
 
-VARIANTS=${3:-}
 if [ -z "$VARIANTS" ]; then
   VARIANTS=$LOGS/variants
   cat > "$VARIANTS" <<'EOF2'
@@ -68,6 +74,10 @@ while read -r line; do
   run "${words[@]}" < /dev/null & PIDS+=($!)
   NAMES+=("${words[0]}")
 done < "$VARIANTS"
+if [ ${#PIDS[@]} -eq 0 ]; then
+  echo "no runs in $VARIANTS" >&2
+  exit 1
+fi
 (while [ "$(date +%s)" -lt "$HARD" ]; do sleep 2; done; pkill -f bench/model/train_raw && echo "hard stop") &
 WATCH=$!
 wait "${PIDS[@]}"
