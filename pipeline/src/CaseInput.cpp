@@ -71,6 +71,20 @@ std::map<std::string, fs::path> volumesIn(const fs::path& folder) {
 }
 
 /// The file of `modality` in a BraTS folder named like the folder (or any prefix), or empty.
+} // namespace
+
+std::string modalityOfName(const std::string& name) {
+  const std::string l = lower(name);
+  for (const auto& [modality, suffixes] : modalitySuffixes()) {
+    if (modality == "seg") continue;
+    for (const auto& suffix : suffixes)
+      if (endsWith(l, suffix)) return modality;
+  }
+  return {};
+}
+
+namespace {
+
 fs::path findModality(const std::map<std::string, fs::path>& volumes, const std::string& modality) {
   const auto it = modalitySuffixes().find(modality);
   if (it == modalitySuffixes().end()) return {};

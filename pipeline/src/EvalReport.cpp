@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <fstream>
 #include <limits>
+#include <numbers>
 #include <sstream>
 
 namespace strega::pipeline {
@@ -98,6 +99,16 @@ nlohmann::json strataJson(const EvalReport& r) {
   return out;
 }
 
+nlohmann::json modalityGroupsJson(const std::vector<ModalityGroup>& groups) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const ModalityGroup& g : groups) {
+    nlohmann::json j = {{"modality", g.modality}, {"summary", summaryJson(g.summary)}};
+    if (g.baselineSummary) j["baseline_summary"] = summaryJson(*g.baselineSummary);
+    out.push_back(j);
+  }
+  return out;
+}
+
 std::string meanSd(const MetricSummary& m, const char* format = "%.3f") {
   if (m.count == 0) return "–";
   return number(m.mean, format) + " ± " + number(m.sd, format);
@@ -151,6 +162,8 @@ std::string jsonText(const EvalReport& r) {
                         {"summary", summaryJson(r.summary)},
                         {"dice_by_lesion_size", strataJson(r)},
                         {"cases", rows}};
+  if (const auto groups = summaryByModality(r); !groups.empty())
+    out["summary_by_modality"] = modalityGroupsJson(groups);
   if (r.baseline && r.baselineSummary) {
     out["baseline"] = {{"method", "intensity threshold: mean + k SD of the brain (mean - k SD for T1), then per-slice "
                                   "area opening"},
@@ -196,8 +209,30 @@ std::string markdownText(const EvalReport& r) {
     md << "Baseline: voxels of the " << r.baseline->modality << " image (else t2, flair, t1) above mean + "
        << number(r.baseline->k, "%g") << " SD of the brain (below mean − k SD for T1), then per-slice area opening ("
        << number(r.baseline->minAreaMm2, "%g") << " mm²); scored on the same cases as the prediction.\n\n";
-  md << "## Dice by lesion size\n\nThe per-slice area opening (256 mm² by default, a disc of 18 mm) removes lesions "
-        "under about 3 mL by design; the mean above mixes sizes the method can and cannot see.\n\n";
+  if (const auto groups = summaryByModality(r); !groups.empty()) {
+    md << "## By contrast\n\nCases grouped by the modality their names end with (`_t1`, `_t2`, ...): a mean over "
+          "contrasts together describes neither.\n\n";
+    md << "| contrast | lesion cases | Dice | sensitivity | precision | healthy cases | false positives (mL) |"
+       << (baseline ? " baseline Dice | baseline false positives (mL) |" : "") << "\n";
+    md << "| --- | --- | --- | --- | --- | --- | --- |" << (baseline ? " --- | --- |" : "") << "\n";
+    for (const ModalityGroup& g : groups) {
+      const EvalSummary& s = g.summary;
+      md << "| " << (g.modality.empty() ? "(none)" : mdCell(g.modality)) << " | " << s.scored - s.healthyCases << " | "
+         << meanSd(s.dice) << " | " << meanSd(s.sensitivity) << " | " << meanSd(s.precision) << " | " << s.healthyCases
+         << " | " << meanSd(s.falsePositiveMl, "%.2f") << " |";
+      if (baseline)
+        md << ' ' << (g.baselineSummary ? meanSd(g.baselineSummary->dice) : "–") << " | "
+           << (g.baselineSummary ? meanSd(g.baselineSummary->falsePositiveMl, "%.2f") : "–") << " |";
+      md << "\n";
+    }
+    md << "\n";
+  }
+  // The smallest lesion the default area opening keeps: a sphere whose largest section has that area.
+  const double areaMm2 = postprocess::kDefaultMinAreaMm2, discMm = 2.0 * std::sqrt(areaMm2 / std::numbers::pi);
+  const double sphereMl = 4.0 / 3.0 * std::numbers::pi * std::pow(areaMm2 / std::numbers::pi, 1.5) / 1000.0;
+  md << "## Dice by lesion size\n\nThe per-slice area opening (" << number(areaMm2, "%g")
+     << " mm² by default, a disc of " << number(discMm, "%.0f") << " mm) removes lesions under about "
+     << number(sphereMl, "%.1f") << " mL by design; the mean above mixes sizes the method can and cannot see.\n\n";
   md << "| true lesion volume | cases | Dice |" << (baseline ? " baseline Dice |" : "") << "\n";
   md << "| --- | --- | --- |" << (baseline ? " --- |" : "") << "\n";
   for (const SizeStratum& s : diceByLesionSize(r)) {
@@ -277,6 +312,13 @@ std::string evalSummaryLine(const EvalReport& report) {
   if (report.baselineSummary) {
     std::snprintf(text, sizeof text, "; threshold baseline Dice %.3f ± %.3f", report.baselineSummary->dice.mean,
                   report.baselineSummary->dice.sd);
+    line += text;
+  }
+  const auto groups = summaryByModality(report);
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    const EvalSummary& g = groups[i].summary;
+    std::snprintf(text, sizeof text, "%s %s Dice %.3f ± %.3f", i == 0 ? "; by contrast:" : ",",
+                  groups[i].modality.empty() ? "(none)" : groups[i].modality.c_str(), g.dice.mean, g.dice.sd);
     line += text;
   }
   return line;

@@ -3,6 +3,7 @@
 #include "strega/core/Error.h"
 #include "strega/core/Metrics.h"
 #include "strega/io/ImageReader.h"
+#include "strega/pipeline/CaseInput.h"
 #include "strega/postprocess/Threshold.h"
 
 #include <algorithm>
@@ -274,6 +275,24 @@ std::vector<SizeStratum> diceByLesionSize(const EvalReport& report) {
     strata.push_back(stratum);
   }
   return strata;
+}
+
+std::vector<ModalityGroup> summaryByModality(const EvalReport& report) {
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<EvalRow>> rowsOf;
+  for (const auto& row : report.rows) {
+    const std::string modality = modalityOfName(row.caseName);
+    if (rowsOf.find(modality) == rowsOf.end()) order.push_back(modality);
+    rowsOf[modality].push_back(row);
+  }
+  std::vector<ModalityGroup> groups;
+  if (order.size() < 2) return groups;
+  for (const auto& modality : order) {
+    ModalityGroup g{modality, summarize(rowsOf[modality], false), std::nullopt};
+    if (report.baseline) g.baselineSummary = summarize(rowsOf[modality], true);
+    groups.push_back(std::move(g));
+  }
+  return groups;
 }
 
 EvalReport evaluate(const EvalOptions& options, ProgressScope* progress) {

@@ -82,6 +82,18 @@ TEST_F(CaseFolder, FindCases_MixedFolder_FilesBratsAndNestedDicomSeries) {
   EXPECT_THROW(findCases(m_dir / "missing"), Error);
 }
 
+TEST(CaseNames, ModalityOfName_BratsSuffixesBothNamingsAnyCase) {
+  EXPECT_EQ(modalityOfName("phantom_001_t1"), "t1");
+  EXPECT_EQ(modalityOfName("phantom_001_T2"), "t2");
+  EXPECT_EQ(modalityOfName("BraTS-GLI-00000-000-t2f"), "flair");
+  EXPECT_EQ(modalityOfName("case_t1ce"), "t1ce");
+  EXPECT_EQ(modalityOfName("BraTS-GLI-00000-000-t1c"), "t1ce");
+  EXPECT_EQ(modalityOfName("BraTS-GLI-00000-000-t1n"), "t1");
+  EXPECT_EQ(modalityOfName("phantom_001"), "");
+  EXPECT_EQ(modalityOfName("case_seg"), "") << "a label file names no contrast";
+  EXPECT_EQ(modalityOfName("subject_t12"), "");
+}
+
 TEST(Shards, ShardRange_AnySplit_DisjointCompleteSizesWithinOne) {
   for (std::size_t n : {0u, 1u, 5u, 7u, 100u, 101u}) {
     for (int count = 1; count <= 9; ++count) {

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -413,4 +414,62 @@ TEST_F(EvalFolders, DiceByLesionSize_StrataOfTrueVolume_BaselineOverTheSameCases
   const std::string json((std::istreambuf_iterator<char>(jsonFile)), {});
   EXPECT_NE(json.find("\"dice_by_lesion_size\""), std::string::npos);
   EXPECT_NE(json.find("\"max_ml\": null"), std::string::npos) << "the largest stratum is open-ended";
+}
+
+TEST_F(EvalFolders, SummaryByModality_GroupsByNameSuffix_InReportFilesAndSummaryLine) {
+  auto row = [](const std::string& name, double dice, double predictedMl, double trueMl) {
+    strega::pipeline::EvalRow r;
+    r.caseName = name;
+    strega::pipeline::MaskScores s;
+    s.dice = dice;
+    s.predictedVolumeMl = predictedMl;
+    s.trueVolumeMl = trueMl;
+    r.scores = s;
+    r.baseline = s;
+    r.baseline->dice = dice / 2.0;
+    return r;
+  };
+  strega::pipeline::EvalReport report;
+  report.baseline = strega::pipeline::BaselineOptions{};
+  // The layout of `strega-cli phantom --contrast both`: every head twice, T1 and T2.
+  report.rows = {row("phantom_001_t1", 0.4, 5, 10), row("phantom_001_t2", 0.9, 9, 10),
+                 row("phantom_002_t1", 0.6, 7, 20), row("phantom_002_t2", 0.8, 18, 20),
+                 row("healthy_001_t1", 1.0, 0, 0),  row("healthy_001_t2", 0.0, 0.5, 0)};
+  const auto groups = strega::pipeline::summaryByModality(report);
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[0].modality, "t1") << "groups keep the order in which the cases come";
+  EXPECT_NEAR(groups[0].summary.dice.mean, 0.5, 1e-12);
+  EXPECT_EQ(groups[0].summary.healthyCases, 1u);
+  EXPECT_NEAR(groups[0].summary.falsePositiveMl.mean, 0.0, 1e-12);
+  EXPECT_EQ(groups[1].modality, "t2");
+  EXPECT_NEAR(groups[1].summary.dice.mean, 0.85, 1e-12);
+  EXPECT_NEAR(groups[1].summary.falsePositiveMl.mean, 0.5, 1e-12);
+  ASSERT_TRUE(groups[1].baselineSummary);
+  EXPECT_NEAR(groups[1].baselineSummary->dice.mean, 0.425, 1e-12);
+
+  report.summary = strega::pipeline::summarize(report.rows, false);
+  report.baselineSummary = strega::pipeline::summarize(report.rows, true);
+  EXPECT_NE(
+    strega::pipeline::evalSummaryLine(report).find("; by contrast: t1 Dice 0.500 ± 0.100, t2 Dice 0.850 ± 0.050"),
+    std::string::npos)
+    << strega::pipeline::evalSummaryLine(report);
+  strega::pipeline::writeEvalReport(report, dir() / "out");
+  std::ifstream mdFile(dir() / "out/eval.md");
+  const std::string md((std::istreambuf_iterator<char>(mdFile)), {});
+  EXPECT_NE(md.find("| t2 | 2 | 0.850 ± 0.050 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| 1 | 0.50 ± 0.00 | 0.425 ± 0.025 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("128 mm² by default, a disc of 13 mm) removes lesions under about 1.1 mL"), std::string::npos)
+    << "the text follows the default chain's area opening\n"
+    << md;
+  std::ifstream jsonFile(dir() / "out/eval.json");
+  const std::string json((std::istreambuf_iterator<char>(jsonFile)), {});
+  EXPECT_NE(json.find("\"summary_by_modality\""), std::string::npos);
+  EXPECT_NE(json.find("\"modality\": \"t2\""), std::string::npos);
+
+  // One contrast only (or names without a suffix): no grouping, nothing added.
+  report.rows.erase(
+    std::remove_if(report.rows.begin(), report.rows.end(), [](const auto& r) { return r.caseName.ends_with("_t2"); }),
+    report.rows.end());
+  EXPECT_TRUE(strega::pipeline::summaryByModality(report).empty());
+  EXPECT_EQ(strega::pipeline::evalSummaryLine(report).find("by contrast"), std::string::npos);
 }

@@ -149,6 +149,18 @@ struct SizeStratum {
 /// mean over all sizes mixes what the method can see with what it cannot.
 std::vector<SizeStratum> diceByLesionSize(const EvalReport& report);
 
+/// \brief The summary of the cases of one contrast.
+struct ModalityGroup {
+  std::string modality; ///< "t1", "t2", ... (modalityOfName() of the case names); "" for names without one
+  EvalSummary summary;
+  std::optional<EvalSummary> baselineSummary; ///< when the baseline was scored
+};
+
+/// Summaries per contrast, the cases grouped by the modality their names end with (`phantom_001_t1`,
+/// `phantom_001_t2`: how `strega-cli phantom --contrast both` names its heads), in the order of first appearance.
+/// Why: a mean over T1 and T2 cases together describes neither. Empty when every case falls in one group.
+std::vector<ModalityGroup> summaryByModality(const EvalReport& report);
+
 /// Write eval.csv, eval.json, eval.md and eval.png (per-case Dice bars, baseline beside them) into `outDir`
 /// (created when missing), each atomically.
 void writeEvalReport(const EvalReport& report, const std::filesystem::path& outDir);
