@@ -70,7 +70,6 @@ std::map<std::string, fs::path> volumesIn(const fs::path& folder) {
   return out;
 }
 
-/// The file of `modality` in a BraTS folder named like the folder (or any prefix), or empty.
 } // namespace
 
 std::string modalityOfName(const std::string& name) {
@@ -85,6 +84,7 @@ std::string modalityOfName(const std::string& name) {
 
 namespace {
 
+/// The file of `modality` in a BraTS folder named like the folder (or any prefix), or empty.
 fs::path findModality(const std::map<std::string, fs::path>& volumes, const std::string& modality) {
   const auto it = modalitySuffixes().find(modality);
   if (it == modalitySuffixes().end()) return {};

@@ -317,8 +317,12 @@ std::string evalSummaryLine(const EvalReport& report) {
   const auto groups = summaryByModality(report);
   for (std::size_t i = 0; i < groups.size(); ++i) {
     const EvalSummary& g = groups[i].summary;
-    std::snprintf(text, sizeof text, "%s %s Dice %.3f ± %.3f", i == 0 ? "; by contrast:" : ",",
-                  groups[i].modality.empty() ? "(none)" : groups[i].modality.c_str(), g.dice.mean, g.dice.sd);
+    const char* name = groups[i].modality.empty() ? "(none)" : groups[i].modality.c_str();
+    const char* separator = i == 0 ? "; by contrast:" : ",";
+    if (g.dice.count == 0)
+      std::snprintf(text, sizeof text, "%s %s no lesion case", separator, name);
+    else
+      std::snprintf(text, sizeof text, "%s %s Dice %.3f ± %.3f", separator, name, g.dice.mean, g.dice.sd);
     line += text;
   }
   return line;

@@ -466,6 +466,12 @@ TEST_F(EvalFolders, SummaryByModality_GroupsByNameSuffix_InReportFilesAndSummary
   EXPECT_NE(json.find("\"summary_by_modality\""), std::string::npos);
   EXPECT_NE(json.find("\"modality\": \"t2\""), std::string::npos);
 
+  // A contrast with healthy cases only has no Dice to show.
+  report.rows.push_back(row("healthy_002_flair", 1.0, 0, 0));
+  EXPECT_NE(strega::pipeline::evalSummaryLine(report).find(", flair no lesion case"), std::string::npos)
+    << strega::pipeline::evalSummaryLine(report);
+  report.rows.pop_back();
+
   // One contrast only (or names without a suffix): no grouping, nothing added.
   report.rows.erase(
     std::remove_if(report.rows.begin(), report.rows.end(), [](const auto& r) { return r.caseName.ends_with("_t2"); }),
