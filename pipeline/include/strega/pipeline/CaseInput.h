@@ -41,8 +41,9 @@ inline const std::vector<std::string>& defaultBratsModalities() {
 /// for a BraTS folder without the asked modality.
 CaseInput resolveCase(const std::filesystem::path& path, const std::string& modality = {});
 
-/// The BraTS modality a case or file name ends with ("t1", "t1ce", "t2", "flair"; the BraTS 2023 names t1n, t1c,
-/// t2w, t2f and `_`/`-` both count, in any case), e.g. "t1" for `phantom_001_t1`; "" when it ends with none.
+/// The BraTS modality a case name (or a file name without its extension) ends with ("t1", "t1ce", "t2", "flair";
+/// the BraTS 2023 names t1n, t1c, t2w, t2f and `_`/`-` both count, in any case), e.g. "t1" for `phantom_001_t1`;
+/// "" when it ends with none.
 std::string modalityOfName(const std::string& name);
 
 /// Cases found in `folder` (not recursive into cases): every volume file directly inside (NIfTI, NRRD,
