@@ -35,7 +35,7 @@ def ball(radius_mm, spacing):
     return sum((g[a] * spacing[a]) ** 2 for a in range(3)) <= radius_mm ** 2 + 1e-9
 
 
-def chain(score, brain, threshold, spacing, closing_mm, min_area_mm2, ball_mm, fill_holes=True):
+def chain(score, brain, threshold, spacing, closing_mm, min_area_mm2, ball_mm):
     four = ndi.generate_binary_structure(2, 1)
     mask = score > threshold
     out = np.zeros_like(mask)
@@ -46,8 +46,7 @@ def chain(score, brain, threshold, spacing, closing_mm, min_area_mm2, ball_mm, f
             continue
         if closing is not None:
             s = s | ndi.binary_closing(s, structure=closing)
-        if fill_holes:
-            s = ndi.binary_fill_holes(s, structure=four)
+        s = ndi.binary_fill_holes(s, structure=four)
         labels, n = ndi.label(s, structure=four)
         if n:
             area = ndi.sum(s, labels, range(1, n + 1)) * spacing[0] * spacing[1]
@@ -55,8 +54,9 @@ def chain(score, brain, threshold, spacing, closing_mm, min_area_mm2, ball_mm, f
             s = keep[labels]
         out[:, :, k] = s
     out &= brain
-    if ball_mm > 0 and ball(ball_mm, spacing).sum() > 1:
-        out = ndi.binary_opening(out, structure=ball(ball_mm, spacing))
+    opening = ball(ball_mm, spacing) if ball_mm > 0 else None
+    if opening is not None and opening.sum() > 1:  # a ball of one voxel leaves the mask as it is (openWithBall)
+        out = ndi.binary_opening(out, structure=opening)
     return out
 
 
@@ -106,10 +106,15 @@ def main():
         truth = nib.load(truth_path).get_fdata() > 0
         product = nib.load(f"{folder}/mask.nii.gz").get_fdata() > 0
         row = [f"{case:16s}", f"product {dice(product, truth):.3f}"]
+        has_lesion = truth.any()
         for c in args.closing_mm:
             mask = chain(score, brain, threshold, spacing, c, args.min_area_mm2, args.opening_radius_mm)
-            (dices if truth.any() else false_ml)[c].append(dice(mask, truth) if truth.any() else mask.sum() * voxel_ml)
-            row.append(f"closing {c:g} mm: {dice(mask, truth):.3f} ({mask.sum() * voxel_ml:.2f} mL)")
+            d, ml = dice(mask, truth), mask.sum() * voxel_ml
+            if has_lesion:
+                dices[c].append(d)
+            else:
+                false_ml[c].append(ml)
+            row.append(f"closing {c:g} mm: {d:.3f} ({ml:.2f} mL)")
         print("  ".join(row), flush=True)
     if not any(dices[c] or false_ml[c] for c in args.closing_mm):
         sys.exit(f"postprocess_sweep.py: no case in {args.results} has a residual map and a truth in {args.truth}")
